@@ -1,0 +1,2 @@
+/** Wire model types (declarations only). @module */
+export type * from './models.js'
