@@ -1,0 +1,368 @@
+/**
+ * The emulator's WebSocket hub: authentication (upgrade header or in-band challenge), `hello`,
+ * per-connection `seq`, broadcast scoping, action replies, server pings and reliable resume with
+ * a 128-event dead queue (protocol.md §4).
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { Session, Store } from './store.js'
+import { isValidId, newId, VERSION, VERSION_HEADER } from './util.js'
+
+const DEAD_QUEUE = 128
+
+/** Where an event goes (the `broadcast` object). */
+export interface Scope {
+  channel_id?: string
+  user_id?: string
+  team_id?: string
+  omit_users?: Record<string, boolean>
+  connection_id?: string
+}
+
+interface Conn {
+  id: string
+  userId: string
+  ws: WebSocket | null
+  /** Next seq to assign. */
+  seq: number
+  /** Last seq written to the socket. */
+  written: number
+  dead: Array<{ seq: number; text: string }>
+  inactiveSince: number
+  stalledUntil: number
+}
+
+export interface HubOptions {
+  pingIntervalMs: number
+  authTimeoutMs: number
+}
+
+export class Hub {
+  readonly wss: WebSocketServer
+  private conns = new Map<string, Conn>()
+  private byUser = new Map<string, Set<Conn>>()
+  private pingTimer: NodeJS.Timeout
+  private reapTimer: NodeJS.Timeout
+  /** When true, the next resume attempts cannot replay (test fault). */
+  forceGap = false
+
+  constructor(
+    private store: Store,
+    private opts: HubOptions,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 8192, perMessageDeflate: false })
+    this.pingTimer = setInterval(() => {
+      for (const c of this.conns.values()) if (c.ws && c.stalledUntil < Date.now()) c.ws.ping()
+    }, opts.pingIntervalMs)
+    this.pingTimer.unref()
+    this.reapTimer = setInterval(() => this.reap(5 * 60_000), 60_000)
+    this.reapTimer.unref()
+  }
+
+  /** Number of live (socket-attached) connections. */
+  get liveCount(): number {
+    let n = 0
+    for (const c of this.conns.values()) if (c.ws) n++
+    return n
+  }
+
+  private reap(maxInactiveMs: number): void {
+    const now = Date.now()
+    for (const c of this.conns.values()) {
+      if (!c.ws && now - c.inactiveSince > maxInactiveMs) this.remove(c)
+    }
+  }
+
+  private remove(c: Conn): void {
+    this.conns.delete(c.id)
+    this.byUser.get(c.userId)?.delete(c)
+  }
+
+  /** Handle an HTTP upgrade for `/api/v4/websocket`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, session: Session | undefined): void {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const connId = url.searchParams.get('connection_id') ?? ''
+    const seqParam = url.searchParams.get('sequence_number')
+    if (session && connId) {
+      // Malformed resume parameters: the real server closes the socket without an HTTP error.
+      if (!isValidId(connId) || seqParam === null || !/^\d+$/.test(seqParam)) {
+        socket.destroy()
+        return
+      }
+    }
+    this.wss.handleUpgrade(req, socket, head, ws => {
+      if (session) this.attach(ws, session.userId, connId, seqParam === null ? 0 : Number(seqParam))
+      else this.awaitChallenge(ws)
+    })
+  }
+
+  private awaitChallenge(ws: WebSocket): void {
+    const timer = setTimeout(() => ws.close(), this.opts.authTimeoutMs)
+    const onMessage = (raw: Buffer): void => {
+      let msg: { seq?: number; action?: string; data?: { token?: unknown } }
+      try {
+        msg = JSON.parse(raw.toString())
+      } catch {
+        ws.terminate()
+        return
+      }
+      if (msg.action !== 'authentication_challenge') {
+        ws.send(
+          JSON.stringify({
+            status: 'FAIL',
+            seq_reply: msg.seq,
+            error: {
+              id: 'api.web_socket_router.not_authenticated.app_error',
+              message: 'No websocket authentication.',
+              detailed_error: '',
+              status_code: 401,
+            },
+          }),
+        )
+        return
+      }
+      const token = msg.data?.token
+      const session = typeof token === 'string' ? this.store.sessions.get(token) : undefined
+      if (!session) {
+        ws.close()
+        return
+      }
+      clearTimeout(timer)
+      ws.off('message', onMessage)
+      // In-band auth never resumes: always a fresh connection (hello first, then the OK reply).
+      this.attach(ws, session.userId, '', 0)
+      ws.send(JSON.stringify({ status: 'OK', seq_reply: msg.seq }))
+    }
+    ws.on('message', onMessage)
+    ws.on('close', () => clearTimeout(timer))
+    ws.on('error', () => {})
+  }
+
+  private attach(ws: WebSocket, userId: string, connId: string, nextSeq: number): void {
+    let conn = connId ? this.conns.get(connId) : undefined
+    if (conn && conn.userId !== userId) conn = undefined
+    if (conn?.ws) {
+      conn.ws.terminate()
+      conn.ws = null
+    }
+    let resumed = false
+    if (conn && !this.forceGap && nextSeq > 0) {
+      const oldest = conn.dead[0]?.seq ?? conn.seq
+      if (nextSeq >= oldest && nextSeq <= conn.seq) {
+        resumed = true
+        conn.ws = ws
+        conn.written = nextSeq - 1
+      }
+    }
+    if (!resumed) {
+      if (conn) this.remove(conn)
+      this.forceGap = false
+      conn = { id: newId(), userId, ws, seq: 0, written: -1, dead: [], inactiveSince: 0, stalledUntil: 0 }
+      this.conns.set(conn.id, conn)
+      let set = this.byUser.get(userId)
+      if (!set) this.byUser.set(userId, (set = new Set()))
+      set.add(conn)
+    }
+    const c = conn!
+    ws.on('message', raw => this.onAction(c, ws, raw as Buffer))
+    ws.on('close', () => {
+      if (c.ws === ws) {
+        c.ws = null
+        c.inactiveSince = Date.now()
+      }
+    })
+    ws.on('error', () => {})
+    this.setStatus(userId, 'online')
+    if (resumed) this.flush(c)
+    else
+      this.enqueue(
+        c,
+        this.encode(
+          'hello',
+          { server_version: VERSION_HEADER, connection_id: c.id, server_hostname: 'emulator' },
+          { user_id: userId },
+        ),
+      )
+  }
+
+  private onAction(c: Conn, ws: WebSocket, raw: Buffer): void {
+    let msg: { seq?: unknown; action?: unknown; data?: Record<string, unknown> }
+    try {
+      msg = JSON.parse(raw.toString())
+    } catch {
+      ws.terminate()
+      return
+    }
+    const seq = typeof msg.seq === 'number' ? msg.seq : 0
+    const reply = (body: Record<string, unknown>): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ...body, seq_reply: seq }))
+    }
+    const fail = (status: number, id: string, message: string): void =>
+      reply({ status: 'FAIL', error: { id, message, detailed_error: '', status_code: status } })
+    if (seq <= 0)
+      return fail(400, 'api.web_socket_router.bad_seq.app_error', 'Invalid sequence for WebSocket message.')
+    if (!msg.action) return fail(400, 'api.web_socket_router.no_action.app_error', 'No websocket action.')
+    const data = msg.data ?? {}
+    switch (msg.action) {
+      case 'authentication_challenge':
+        return // already authenticated: ignored with no reply
+      case 'ping':
+        return reply({
+          status: 'OK',
+          data: { text: 'pong', version: VERSION, server_time: Date.now(), node_id: '' },
+        })
+      case 'user_typing': {
+        const channelId = String(data.channel_id ?? '')
+        if (!this.store.isChannelMember(channelId, c.userId))
+          return fail(400, 'api.websocket_handler.invalid_param.app_error', 'Invalid channel_id parameter.')
+        this.broadcast(
+          'typing',
+          { parent_id: String(data.parent_id ?? ''), user_id: c.userId },
+          { channel_id: channelId, omit_users: { [c.userId]: true } },
+        )
+        return reply({ status: 'OK' })
+      }
+      case 'get_statuses': {
+        const out: Record<string, string> = {}
+        for (const s of this.store.statuses.values()) if (s.status !== 'offline') out[s.user_id] = s.status
+        return reply({ status: 'OK', data: out })
+      }
+      case 'get_statuses_by_ids': {
+        const ids = Array.isArray(data.user_ids) ? data.user_ids : []
+        const out: Record<string, string> = {}
+        for (const id of ids) out[String(id)] = this.store.statuses.get(String(id))?.status ?? 'offline'
+        return reply({ status: 'OK', data: out })
+      }
+      case 'user_update_active_status':
+      case 'presence':
+      case 'posted_notify_ack':
+        return reply({ status: 'OK' })
+      default:
+        return fail(500, 'api.web_socket_router.bad_action.app_error', 'Unknown WebSocket action.')
+    }
+  }
+
+  private setStatus(userId: string, status: 'online' | 'offline'): void {
+    const s = this.store.statuses.get(userId)
+    if (s && !s.manual && s.status !== status) {
+      s.status = status
+      s.last_activity_at = Date.now()
+    }
+  }
+
+  /** Encode an event without its seq: the prefix to which `,"seq":N}` is appended. */
+  private encode(event: string, data: Record<string, unknown>, scope: Scope): string {
+    const broadcast = {
+      omit_users: scope.omit_users ?? null,
+      user_id: scope.user_id ?? '',
+      channel_id: scope.channel_id ?? '',
+      team_id: scope.team_id ?? '',
+      connection_id: scope.connection_id ?? '',
+      omit_connection_id: '',
+    }
+    const json = JSON.stringify({ event, data, broadcast })
+    return json.slice(0, -1)
+  }
+
+  private enqueue(c: Conn, prefix: string): void {
+    const seq = c.seq++
+    c.dead.push({ seq, text: `${prefix},"seq":${seq}}` })
+    if (c.dead.length > DEAD_QUEUE) c.dead.shift()
+    this.flush(c)
+  }
+
+  private flush(c: Conn): void {
+    if (!c.ws || c.stalledUntil > Date.now() || c.ws.readyState !== c.ws.OPEN) return
+    for (const item of c.dead) {
+      if (item.seq <= c.written) continue
+      c.ws.send(item.text)
+      c.written = item.seq
+    }
+  }
+
+  /**
+   * Send an event to every connection its scope selects. `data` is serialised once.
+   * A per-user `transform` may replace the data for one recipient (e.g. `mentions`).
+   */
+  broadcast(
+    event: string,
+    data: Record<string, unknown>,
+    scope: Scope,
+    perUser?: (userId: string) => Record<string, unknown> | undefined,
+  ): void {
+    const shared = this.encode(event, data, scope)
+    const targets = this.targets(scope)
+    for (const c of targets) {
+      const custom = perUser?.(c.userId)
+      this.enqueue(c, custom ? this.encode(event, custom, scope) : shared)
+    }
+  }
+
+  private targets(scope: Scope): Conn[] {
+    const out: Conn[] = []
+    const pick = (c: Conn): void => {
+      if (scope.omit_users?.[c.userId]) return
+      out.push(c)
+    }
+    if (scope.connection_id) {
+      const c = this.conns.get(scope.connection_id)
+      if (c) pick(c)
+      return out
+    }
+    if (scope.user_id) {
+      for (const c of this.byUser.get(scope.user_id) ?? []) pick(c)
+      return out
+    }
+    if (scope.channel_id) {
+      const members = this.store.channelMembers.get(scope.channel_id)
+      if (!members) return out
+      for (const userId of members.keys()) for (const c of this.byUser.get(userId) ?? []) pick(c)
+      return out
+    }
+    if (scope.team_id) {
+      for (const userId of this.store.teamMembers.get(scope.team_id) ?? [])
+        for (const c of this.byUser.get(userId) ?? []) pick(c)
+      return out
+    }
+    for (const c of this.conns.values()) pick(c)
+    return out
+  }
+
+  /** Fault: terminate every socket; connections stay resumable. */
+  dropSockets(): void {
+    for (const c of this.conns.values()) {
+      if (c.ws) {
+        c.ws.terminate()
+        c.ws = null
+        c.inactiveSince = Date.now()
+      }
+    }
+  }
+
+  /** Fault: stop reading and writing on every socket for `ms` (a half-open link). */
+  stallSockets(ms: number): void {
+    const until = Date.now() + ms
+    for (const c of this.conns.values()) {
+      if (!c.ws) continue
+      c.stalledUntil = until
+      const sock = (c.ws as unknown as { _socket?: Duplex })._socket
+      sock?.pause()
+      const ws = c.ws
+      setTimeout(() => {
+        sock?.resume()
+        if (c.ws === ws) this.flush(c)
+      }, ms).unref()
+    }
+  }
+
+  close(): void {
+    clearInterval(this.pingTimer)
+    clearInterval(this.reapTimer)
+    for (const c of this.conns.values()) c.ws?.terminate()
+    this.conns.clear()
+    this.byUser.clear()
+    this.wss.close()
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Post creation and the events around it, shared by REST and the integrations.
+ * @module
+ */
+import type { Post, PostProps } from '../types/index.js'
+import type { App } from './app.js'
+import type { StoredUser } from './store.js'
+import { AppError, badParam, forbidden, isValidId, newId, notFound } from './util.js'
+
+const MAX_RUNES = 16383
+const RESERVED_PROPS = [
+  'from_webhook',
+  'override_username',
+  'webhook_display_name',
+  'override_icon_url',
+  'override_icon_emoji',
+]
+
+/** A copy of a post fit for clients: `integration` removed from every action. */
+export function sanitizePost(post: Post): Post {
+  const atts = post.props?.attachments
+  if (!Array.isArray(atts) || !atts.some(a => a.actions?.some(x => x.integration))) return post
+  return {
+    ...post,
+    props: {
+      ...post.props,
+      attachments: atts.map(a => ({
+        ...a,
+        actions: a.actions?.map(({ integration: _i, ...rest }) => rest),
+      })),
+    },
+  }
+}
+
+interface Pending {
+  state: 'pending' | 'done'
+  postId?: string
+  at: number
+}
+
+const pendingPosts = new Map<string, Pending>()
+
+export interface CreatePostInput {
+  channel_id?: unknown
+  message?: unknown
+  root_id?: unknown
+  file_ids?: unknown
+  props?: unknown
+  type?: unknown
+  pending_post_id?: unknown
+}
+
+export interface CreatePostOptions {
+  /** Integration-authored (webhook/command): reserved props allowed, no outgoing webhooks. */
+  trusted?: boolean
+  fireWebhooks?: boolean
+}
+
+/** Validate and create a post as `user`, broadcast `posted`, and run the post-created hooks. */
+export function createPost(
+  app: App,
+  user: StoredUser,
+  input: CreatePostInput,
+  opts: CreatePostOptions = {},
+): Post {
+  const { store } = app
+  const channelId = input.channel_id
+  if (!isValidId(channelId)) throw badParam('channel_id')
+  const channel = store.channels.get(channelId)
+  if (!channel) throw notFound('app.channel.get.existing.app_error', 'existing channel')
+  if (!store.isChannelMember(channelId, user.id) && !user.roles.includes('system_admin')) throw forbidden()
+  if (channel.delete_at) {
+    throw new AppError(
+      400,
+      'api.post.create_post.can_not_post_to_deleted.error',
+      'Can not post to deleted channel.',
+    )
+  }
+  const message = typeof input.message === 'string' ? input.message : ''
+  if ([...message].length > MAX_RUNES) {
+    throw new AppError(
+      400,
+      'model.post.is_valid.message_length.app_error',
+      'Message property length is greater than the allowed limit.',
+    )
+  }
+  const type = typeof input.type === 'string' ? input.type : ''
+  if (type.startsWith('system_')) {
+    throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid post.type parameter.')
+  }
+  const rootId = typeof input.root_id === 'string' ? input.root_id : ''
+  if (rootId) {
+    const root = store.posts.get(rootId)
+    if (!root || root.delete_at)
+      throw new AppError(400, 'api.post.create_post.root_id.app_error', 'Invalid RootId parameter.')
+    if (root.root_id)
+      throw new AppError(400, 'api.post.create_post.root_id.app_error', 'Invalid RootId parameter.')
+    if (root.channel_id !== channelId) {
+      throw new AppError(
+        400,
+        'api.post.create_post.channel_root_id.app_error',
+        'Invalid ChannelId for RootId parameter.',
+      )
+    }
+  }
+  const fileIds = Array.isArray(input.file_ids) ? [...new Set(input.file_ids.map(String))] : []
+  if (fileIds.length > 10)
+    throw new AppError(400, 'model.post.is_valid.file_ids.app_error', 'Invalid file ids.')
+  for (const id of fileIds) {
+    const f = store.files.get(id)
+    if (!f || f.info.user_id !== user.id)
+      throw new AppError(400, 'api.post.create_post.file_ids.app_error', 'Invalid file ids.')
+  }
+  const props: PostProps =
+    input.props && typeof input.props === 'object' ? { ...(input.props as PostProps) } : {}
+  if (!opts.trusted) for (const k of RESERVED_PROPS) delete props[k]
+  if (JSON.stringify(props).length > 800_000) throw badParam('props')
+  if (user.is_bot) props.from_bot = 'true'
+  if (Array.isArray(props.attachments)) {
+    for (const a of props.attachments) for (const act of a.actions ?? []) act.id ||= newId()
+  }
+
+  const pendingId = typeof input.pending_post_id === 'string' ? input.pending_post_id : ''
+  if (pendingId) {
+    const p = pendingPosts.get(pendingId)
+    if (p && Date.now() - p.at < 30_000) {
+      if (p.state === 'pending') {
+        throw new AppError(
+          500,
+          'api.post.deduplicate_create_post.pending',
+          'Post rejected by server: a post with this pending id is still being created.',
+        )
+      }
+      const existing = p.postId ? store.posts.get(p.postId) : undefined
+      if (existing) return { ...existing, pending_post_id: pendingId }
+    }
+    pendingPosts.set(pendingId, { state: 'pending', at: Date.now() })
+    if (pendingPosts.size > 25_000) {
+      for (const [k, v] of pendingPosts) if (Date.now() - v.at > 30_000) pendingPosts.delete(k)
+    }
+  }
+  const t = store.now()
+  const post: Post = {
+    id: newId(),
+    create_at: t,
+    update_at: t,
+    edit_at: 0,
+    delete_at: 0,
+    is_pinned: false,
+    user_id: user.id,
+    channel_id: channelId,
+    root_id: rootId,
+    original_id: '',
+    message,
+    type,
+    props,
+    hashtags: (message.match(/#\w+/g) ?? []).join(' '),
+    file_ids: fileIds,
+    pending_post_id: '',
+    reply_count: 0,
+    last_reply_at: 0,
+    participants: null,
+    metadata: {},
+  }
+  for (const id of fileIds) store.files.get(id)!.info.post_id = post.id
+  if (fileIds.length) post.metadata = { files: fileIds.map(id => store.files.get(id)!.info) }
+  store.insertPost(post)
+  if (pendingId) pendingPosts.set(pendingId, { state: 'done', postId: post.id, at: Date.now() })
+  const echo = { ...post, pending_post_id: pendingId }
+  broadcastPosted(app, echo, user)
+  if (opts.fireWebhooks !== false && !opts.trusted) for (const h of app.postCreated) h(post, user)
+  return echo
+}
+
+/** Emit `posted` with the fields of protocol.md §4.6 (mentions computed per recipient). */
+export function broadcastPosted(app: App, post: Post, author: StoredUser): void {
+  const { store } = app
+  const channel = store.channels.get(post.channel_id)!
+  const mentioned = new Set<string>()
+  for (const m of post.message.matchAll(/@([a-z0-9._-]+)/gi)) {
+    const u = store.usersByName.get(m[1]!.toLowerCase().replace(/\.$/, ''))
+    if (u && u.id !== author.id) mentioned.add(u.id)
+  }
+  if (channel.type === 'D' || channel.type === 'G') {
+    for (const id of store.channelMembers.get(channel.id)?.keys() ?? [])
+      if (id !== author.id) mentioned.add(id)
+  }
+  const senderName = (post.props.override_username as string | undefined) ?? `@${author.username}`
+  const data: Record<string, unknown> = {
+    channel_display_name: channel.type === 'D' ? `@${author.username}` : channel.display_name,
+    channel_name: channel.name,
+    channel_type: channel.type,
+    post: JSON.stringify(sanitizePost(post)),
+    sender_name: senderName,
+    set_online: true,
+    team_id: channel.team_id,
+  }
+  if (post.file_ids?.length) data.otherFile = 'true'
+  app.hub.broadcast('posted', data, { channel_id: channel.id }, userId =>
+    mentioned.has(userId) ? { ...data, mentions: JSON.stringify([userId]) } : undefined,
+  )
+}
+
+/** Create an ephemeral post for one user (not stored) and deliver it over WebSocket. */
+export function sendEphemeral(app: App, userId: string, post: Partial<Post> & { channel_id: string }): Post {
+  const t = app.store.now()
+  const full: Post = {
+    id: newId(),
+    create_at: t,
+    update_at: t,
+    edit_at: 0,
+    delete_at: 0,
+    is_pinned: false,
+    user_id: post.user_id ?? '',
+    channel_id: post.channel_id,
+    root_id: post.root_id ?? '',
+    original_id: '',
+    message: post.message ?? '',
+    type: 'system_ephemeral',
+    props: post.props ?? {},
+    hashtags: '',
+    pending_post_id: '',
+    reply_count: 0,
+  }
+  app.hub.broadcast(
+    'ephemeral_message',
+    { post: JSON.stringify(sanitizePost(full)) },
+    { user_id: userId, channel_id: post.channel_id },
+  )
+  return full
+}

@@ -1,0 +1,110 @@
+/**
+ * Emulator internals: ids, AppError replies, body reading. Independent of the client code.
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769'
+
+/** A 26-char Mattermost-style id. */
+export function newId(): string {
+  const bytes = randomBytes(26)
+  let out = ''
+  for (let i = 0; i < 26; i++) out += ALPHABET[bytes[i]! & 31]
+  return out
+}
+
+/** Mattermost's `IsValidId`: 26 alphanumeric chars. */
+export function isValidId(id: unknown): id is string {
+  return typeof id === 'string' && id.length === 26 && /^[a-z0-9]+$/.test(id)
+}
+
+/** An error the emulator answers as AppError JSON. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly id: string,
+    message: string,
+    readonly detailed = '',
+  ) {
+    super(message)
+  }
+}
+
+export const VERSION = '10.11.0'
+export const VERSION_HEADER = `${VERSION}.${VERSION}.emulator.false`
+
+/** Write a JSON response with Mattermost's headers. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'X-Request-ID': requestId,
+    'X-Version-ID': VERSION_HEADER,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(text),
+  })
+  res.end(text)
+}
+
+/** Write an AppError. */
+export function sendError(res: ServerResponse, err: AppError, requestId: string): void {
+  sendJson(
+    res,
+    err.status,
+    { id: err.id, message: err.message, detailed_error: '', request_id: requestId, status_code: err.status },
+    requestId,
+  )
+}
+
+/** Read a request body up to `limit` bytes; throws 413 beyond it. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > limit) {
+    req.resume()
+    throw tooLarge()
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw tooLarge()
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+function tooLarge(): AppError {
+  return new AppError(413, 'api.context.request_body_too_large.app_error', 'The request body is too large.')
+}
+
+/** 400 for a bad body parameter. */
+export function badParam(name: string): AppError {
+  return new AppError(
+    400,
+    'api.context.invalid_body_param.app_error',
+    `Invalid or missing ${name} in request body.`,
+  )
+}
+
+/** 400 for a bad URL parameter. */
+export function badUrlParam(name: string): AppError {
+  return new AppError(
+    400,
+    'api.context.invalid_url_param.app_error',
+    `Invalid or missing ${name} parameter in request URL.`,
+  )
+}
+
+export function forbidden(): AppError {
+  return new AppError(
+    403,
+    'api.context.permissions.app_error',
+    'You do not have the appropriate permissions.',
+  )
+}
+
+export function notFound(id: string, what: string): AppError {
+  return new AppError(404, id, `Unable to find the ${what}.`)
+}
