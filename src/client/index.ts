@@ -1,1 +1,6 @@
-export {}
+/** The REST client layer. @module */
+export { Client, type ClientEvents, type ClientOptions, type LoginOptions } from './client.js'
+export * from './errors.js'
+export { iteratePages } from './paginate.js'
+export type { CreatePost, PageParams, UploadFile } from './resources.js'
+export type { Query, RateLimitInfo, RequestOptions, RetryOptions } from './transport.js'

@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'MK_ERR_RECEIVER'
   | 'MK_ERR_TRIGGER_EXPIRED'
   | 'MK_ERR_CONVERSATION_TIMEOUT'
+  | 'MK_ERR_BOT_NOT_STARTED'
 
 /**
  * Base class of every matterkit error. `instanceof MatterkitError` works even when two copies of

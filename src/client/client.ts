@@ -1,0 +1,255 @@
+/**
+ * `Client`: the typed Mattermost REST v4 client.
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { TypedEmitter } from '../core/emitter.js'
+import { ConfigError } from '../core/errors.js'
+import { type Logger, safeLogger } from '../core/logger.js'
+import { globalSecrets, redactString } from '../core/redact.js'
+import { normaliseServerUrl, type ServerUrl } from '../core/url.js'
+import type { User } from '../types/index.js'
+import { setCredentials } from './credentials.js'
+import { apiErrorFor, NetworkError } from './errors.js'
+import {
+  Bots,
+  Channels,
+  Commands,
+  Files,
+  Misc,
+  Posts,
+  Reactions,
+  type Requester,
+  Teams,
+  Tokens,
+  Users,
+  Webhooks,
+} from './resources.js'
+import { type RateLimitInfo, type RequestOptions, type RetryOptions, Transport } from './transport.js'
+
+/** Password login (sessions expire; prefer a bot token for long-running bots). */
+export interface LoginOptions {
+  loginId: string
+  password: string
+  mfaToken?: string
+}
+
+/** Options of {@link Client}. */
+export interface ClientOptions {
+  /** Server URL: `chat.example.com`, `https://chat.example.com/mattermost`… */
+  url: string
+  /** Bot or personal access token. */
+  token?: string
+  /** Password login instead of a token; call `login()` before other calls. */
+  login?: LoginOptions
+  /** Per-request timeout (default 30 000 ms). */
+  timeoutMs?: number
+  /** pino-compatible logger; records are redacted. Default: silent. */
+  logger?: Logger
+  /** Maximum requests in flight (default 32). */
+  maxConcurrency?: number
+  /** Retry policy for 429, idempotent 5xx and network errors; `false` disables. */
+  retry?: RetryOptions | false
+  /** On 429: wait and retry (default) or throw `RateLimitedError`. */
+  onRateLimit?: 'wait' | 'throw'
+  /** Extra CA certificate(s) (PEM). */
+  ca?: string | Buffer
+  /** Skip TLS verification. Dangerous: logs a warning. */
+  insecure?: boolean
+  userAgent?: string
+  /** Check `/system/ping` before the first call (default true). */
+  verifyServer?: boolean
+}
+
+/** Events of a {@link Client}. */
+export type ClientEvents = {
+  rateLimited: [info: RateLimitInfo]
+}
+
+/**
+ * A Mattermost REST API v4 client.
+ *
+ * @example
+ * ```ts
+ * const mm = new Client({ url: 'chat.example.com', token: process.env.MATTERMOST_TOKEN })
+ * const me = await mm.users.me()
+ * await mm.posts.create({ channel_id, message: `Hello from ${me.username}` })
+ * ```
+ */
+export class Client extends TypedEmitter<ClientEvents> {
+  /** The normalised server URL. */
+  readonly url: ServerUrl
+  readonly users: Users
+  readonly teams: Teams
+  readonly channels: Channels
+  readonly posts: Posts
+  readonly reactions: Reactions
+  readonly files: Files
+  readonly commands: Commands
+  readonly webhooks: Webhooks
+  readonly bots: Bots
+  readonly tokens: Tokens
+  /** System ping, emoji, preferences, dialogs. */
+  readonly system: Misc
+  #token: string | undefined
+  #login: LoginOptions | undefined
+  #transport: Transport
+  #meId: string | undefined
+  readonly #logger: Logger
+
+  constructor(options: ClientOptions) {
+    super()
+    if (!options || typeof options !== 'object')
+      throw new ConfigError('new Client({ url, token }) needs an options object.')
+    this.url = normaliseServerUrl(options.url)
+    if (!options.token && !options.login) {
+      throw new ConfigError(
+        'Pass `token` (a bot or personal access token; env MATTERMOST_TOKEN) or `login: { loginId, password }`.',
+      )
+    }
+    this.#token = options.token?.trim()
+    this.#login = options.login
+    globalSecrets.add(this.#token)
+    globalSecrets.add(options.login?.password)
+    globalSecrets.add(options.login?.mfaToken)
+    this.#logger = safeLogger(options.logger, { component: 'matterkit:client' })
+    if (options.insecure) {
+      this.#logger.warn(
+        { url: this.url.base },
+        'TLS certificate verification is DISABLED (insecure: true). Never use this in production.',
+      )
+      process.emitWarning(`matterkit: TLS verification disabled for ${this.url.base}`)
+    }
+    const retry =
+      options.retry === false ? false : { retries: 5, minDelayMs: 250, maxDelayMs: 30_000, ...options.retry }
+    const tls = { rejectUnauthorized: !options.insecure, ...(options.ca ? { ca: options.ca } : {}) }
+    const userAgent = options.userAgent ?? 'matterkit/0.1'
+    this.#transport = new Transport({
+      url: this.url,
+      getToken: () => this.#token,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      maxConcurrency: options.maxConcurrency ?? 32,
+      retry,
+      onRateLimit: options.onRateLimit ?? 'wait',
+      tls,
+      userAgent,
+      logger: this.#logger,
+      verifyServer: options.verifyServer ?? true,
+      onRateLimited: info => {
+        this.#logger.warn(info, 'rate limited by the server; pausing all requests')
+        this.emit('rateLimited', info)
+      },
+    })
+    setCredentials(this, () => ({ token: this.#token, url: this.url, tls, userAgent, logger: this.#logger }))
+    const r: Requester = {
+      request: (m, p, o) => this.request(m, p, o),
+      stream: (m, p, o) => this.#transport.stream(m, p, o),
+      postAbsolute: (u, b) => this.#postAbsolute(u, b),
+      baseUrl: this.url.base,
+    }
+    this.users = new Users(r)
+    this.teams = new Teams(r)
+    this.channels = new Channels(r)
+    this.posts = new Posts(r, () => `${this.#meId ?? 'mk'}:${Date.now()}:${randomBytes(6).toString('hex')}`)
+    this.reactions = new Reactions(r, () => this.myId())
+    this.files = new Files(r)
+    this.commands = new Commands(r)
+    this.webhooks = new Webhooks(r)
+    this.bots = new Bots(r)
+    this.tokens = new Tokens(r)
+    this.system = new Misc(r)
+  }
+
+  /**
+   * Log in with the `login` credentials (reads the session from the `Token` header).
+   *
+   * @example
+   * ```ts
+   * const mm = new Client({ url, login: { loginId: 'alice', password } })
+   * const me = await mm.login()
+   * ```
+   */
+  async login(): Promise<User> {
+    const l = this.#login
+    if (!l) {
+      const me = await this.users.me()
+      this.#meId = me.id
+      return me
+    }
+    const res = await this.#transport.requestFull<User>('POST', '/users/login', {
+      anonymous: true,
+      body: { login_id: l.loginId, password: l.password, ...(l.mfaToken ? { token: l.mfaToken } : {}) },
+    })
+    const token = res.headers.token
+    const t = Array.isArray(token) ? token[0] : token
+    if (!t)
+      throw new ConfigError(
+        'The server accepted the login but sent no Token header; is a proxy stripping it?',
+      )
+    this.#token = t
+    globalSecrets.add(t)
+    this.#meId = res.data.id
+    return res.data
+  }
+
+  /** The id of the authenticated user (fetched once). */
+  async myId(): Promise<string> {
+    this.#meId ??= (await this.users.me()).id
+    return this.#meId
+  }
+
+  /**
+   * Raw escape hatch: any endpoint, with auth, retries, rate limiting and redaction.
+   *
+   * @example
+   * ```ts
+   * const groups = await mm.request<unknown[]>('GET', '/groups', { query: { page: 0 } })
+   * ```
+   */
+  request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return this.#transport.request<T>(method.toUpperCase(), path.startsWith('/') ? path : `/${path}`, opts)
+  }
+
+  async #postAbsolute(url: string, body: unknown): Promise<string> {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).catch(err => {
+      throw new NetworkError(`POST ${redactString(url)} failed: ${(err as Error).message}`, {
+        method: 'POST',
+        path: redactString(url),
+      })
+    })
+    const text = await res.text()
+    if (!res.ok) {
+      let parsed: { id?: string; message?: string } | undefined
+      try {
+        parsed = JSON.parse(text)
+      } catch {}
+      throw apiErrorFor(res.status, parsed, {
+        method: 'POST',
+        path: redactString(new URL(url).pathname),
+        requestId: res.headers.get('x-request-id') ?? '',
+      })
+    }
+    return text
+  }
+
+  /** Close keep-alive connections. */
+  close(): Promise<void> {
+    return this.#transport.close()
+  }
+
+  override toString(): string {
+    return `Client(${this.url.base})`
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { url: this.url.base }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The request pipeline: keep-alive HTTP (undici, loaded lazily), timeouts, a concurrency cap,
+ * a client-wide pause on 429, a proactive limiter, bounded retries, error mapping, redacted
+ * debug logging.
+ * @module
+ */
+import type { Readable } from 'node:stream'
+import type { Dispatcher, Pool } from 'undici'
+import { AbortError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { redactString } from '../core/redact.js'
+import { backoffDelay, sleep } from '../core/time.js'
+import type { ServerUrl } from '../core/url.js'
+import { apiErrorFor, NetworkError, NotMattermostError, RateLimitedError, TimeoutError } from './errors.js'
+
+/** Query values: `undefined` entries are skipped, arrays repeat the key. */
+export type Query = Record<string, string | number | boolean | undefined | Array<string | number>>
+
+/** Options of one request. */
+export interface RequestOptions {
+  query?: Query
+  /** JSON-serialisable value, or raw bytes/stream (then set `contentType`). */
+  body?: unknown
+  contentType?: string
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  timeoutMs?: number
+  /** Safe to retry after a 5xx or a network error (default: GET/HEAD/PUT/DELETE). */
+  idempotent?: boolean
+  /** Skip the Authorization header. */
+  anonymous?: boolean
+}
+
+/** A full response. */
+export interface RawResponse<T = unknown> {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  data: T
+}
+
+/** Retry policy. */
+export interface RetryOptions {
+  /** Attempts after the first (default 5). */
+  retries?: number
+  minDelayMs?: number
+  maxDelayMs?: number
+}
+
+/** Emitted when the server rate-limits the client. */
+export interface RateLimitInfo {
+  method: string
+  path: string
+  retryAfterMs: number
+  attempt: number
+}
+
+export interface TransportOptions {
+  url: ServerUrl
+  getToken(): string | undefined
+  timeoutMs: number
+  maxConcurrency: number
+  retry: Required<RetryOptions> | false
+  onRateLimit: 'wait' | 'throw'
+  tls: { ca?: string | Buffer; rejectUnauthorized: boolean }
+  userAgent: string
+  logger: Logger
+  verifyServer: boolean
+  onRateLimited(info: RateLimitInfo): void
+}
+
+let undiciPromise: Promise<typeof import('undici')> | undefined
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
+
+/** Build `path?query` with values encoded. */
+export function buildPath(path: string, query?: Query): string {
+  if (!query) return path
+  const qs = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue
+    if (Array.isArray(v)) for (const x of v) qs.append(k, String(x))
+    else qs.append(k, String(v))
+  }
+  const s = qs.toString()
+  return s ? `${path}${path.includes('?') ? '&' : '?'}${s}` : path
+}
+
+export class Transport {
+  #pool: Pool | undefined
+  #poolPromise: Promise<Pool> | undefined
+  #active = 0
+  #waiters: Array<() => void> = []
+  #pausedUntil = 0
+  #verified: Promise<void> | undefined
+  readonly opts: TransportOptions
+
+  constructor(opts: TransportOptions) {
+    this.opts = opts
+  }
+
+  private pool(): Promise<Pool> {
+    if (this.#pool) return Promise.resolve(this.#pool)
+    this.#poolPromise ??= (async () => {
+      undiciPromise ??= import('undici')
+      const { Pool } = await undiciPromise
+      const u = new URL(this.opts.url.base)
+      this.#pool = new Pool(u.origin, {
+        connections: this.opts.maxConcurrency,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: {
+          rejectUnauthorized: this.opts.tls.rejectUnauthorized,
+          ...(this.opts.tls.ca ? { ca: this.opts.tls.ca } : {}),
+        },
+      })
+      return this.#pool
+    })()
+    return this.#poolPromise
+  }
+
+  private async acquire(signal?: AbortSignal): Promise<void> {
+    while (this.#active >= this.opts.maxConcurrency) {
+      await new Promise<void>(r => this.#waiters.push(r))
+      if (signal?.aborted) throw new AbortError()
+    }
+    this.#active++
+  }
+
+  private release(): void {
+    this.#active--
+    this.#waiters.shift()?.()
+  }
+
+  /** Check once that the server is Mattermost. */
+  verify(): Promise<void> {
+    this.#verified ??= (async () => {
+      const res = await this.send('GET', '/system/ping', { anonymous: true }, 0)
+      const data = res.data as { status?: unknown } | string
+      if (typeof data !== 'object' || data === null || typeof data.status !== 'string') {
+        const snippet = typeof data === 'string' ? data.slice(0, 80).replace(/\s+/g, ' ') : ''
+        throw new NotMattermostError(
+          `${this.opts.url.base} answered /api/v4/system/ping with ${res.status} ${
+            /<html|<!doctype/i.test(snippet) ? 'an HTML page' : 'something that is not Mattermost'
+          } (${JSON.stringify(snippet)}). Check the URL (and any subpath), or a proxy/SSO login page in front of the server.`,
+          this.opts.url.base,
+        )
+      }
+    })().catch(err => {
+      this.#verified = undefined
+      throw err
+    })
+    return this.#verified
+  }
+
+  /** Send a request through the whole pipeline and return the decoded body. */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return (await this.requestFull<T>(method, path, opts)).data
+  }
+
+  /** Like {@link request}, with status and headers. */
+  async requestFull<T>(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse<T>> {
+    if (this.opts.verifyServer && path !== '/system/ping') await this.verify()
+    const retry = this.opts.retry
+    const retries = retry ? retry.retries : 0
+    const streamBody = isStream(opts.body)
+    const idempotent = (opts.idempotent ?? IDEMPOTENT.has(method)) && !streamBody
+    for (let attempt = 0; ; attempt++) {
+      const wait = this.#pausedUntil - Date.now()
+      if (wait > 0) await sleep(wait, opts.signal)
+      let res: RawResponse
+      try {
+        res = await this.send(method, path, opts, attempt)
+      } catch (err) {
+        if (err instanceof NetworkError && idempotent && attempt < retries && retry) {
+          await sleep(
+            backoffDelay(attempt, { initialMs: retry.minDelayMs, maxMs: retry.maxDelayMs }),
+            opts.signal,
+          )
+          continue
+        }
+        throw err
+      }
+      if (res.status < 400) return res as RawResponse<T>
+      const requestId = header(res.headers, 'x-request-id')
+      const shownPath = redactString(buildPath(path, opts.query))
+      if (res.status === 429) {
+        const retryAfterMs = retryAfter(res.headers)
+        this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + retryAfterMs)
+        this.opts.onRateLimited({ method, path: shownPath, retryAfterMs, attempt })
+        if (this.opts.onRateLimit === 'throw' || attempt >= Math.max(retries, 10) || streamBody) {
+          throw new RateLimitedError(
+            `${method} ${shownPath} was rate limited by the server (429); retry after ${retryAfterMs} ms.`,
+            { method, path: shownPath, status: 429, requestId, retryAfterMs },
+          )
+        }
+        continue
+      }
+      const body =
+        typeof res.data === 'object' && res.data !== null
+          ? (res.data as { id?: string; message?: string })
+          : undefined
+      const pendingDedupe = res.status === 500 && body?.id === 'api.post.deduplicate_create_post.pending'
+      const transient = res.status === 502 || res.status === 503 || res.status === 504
+      if (retry && attempt < retries && (pendingDedupe || (transient && idempotent))) {
+        await sleep(
+          backoffDelay(attempt, { initialMs: retry.minDelayMs, maxMs: retry.maxDelayMs }),
+          opts.signal,
+        )
+        continue
+      }
+      throw apiErrorFor(res.status, body, { method, path: shownPath, requestId })
+    }
+  }
+
+  /** Open a streaming response (file downloads). Errors are mapped like {@link request}. */
+  async stream(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; headers: RawResponse['headers']; body: Readable }> {
+    if (this.opts.verifyServer) await this.verify()
+    const { res, release } = await this.dispatch(method, path, opts)
+    const shownPath = redactString(buildPath(path, opts.query))
+    if (res.statusCode >= 400) {
+      const text = await res.body.text().finally(release)
+      let body: { id?: string; message?: string } | undefined
+      try {
+        body = JSON.parse(text)
+      } catch {}
+      throw apiErrorFor(res.statusCode, body, {
+        method,
+        path: shownPath,
+        requestId: header(res.headers, 'x-request-id'),
+      })
+    }
+    res.body.once('close', release)
+    return { status: res.statusCode, headers: res.headers, body: res.body }
+  }
+
+  private async dispatch(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+  ): Promise<{ res: Dispatcher.ResponseData; release: () => void }> {
+    const pool = await this.pool()
+    await this.acquire(opts.signal)
+    let released = false
+    const release = (): void => {
+      if (!released) {
+        released = true
+        this.release()
+      }
+    }
+    const headers: Record<string, string> = {
+      'user-agent': this.opts.userAgent,
+      accept: 'application/json',
+      ...opts.headers,
+    }
+    const token = opts.anonymous ? undefined : this.opts.getToken()
+    if (token) headers.authorization = `Bearer ${token}`
+    let body: string | Buffer | Readable | undefined
+    if (opts.body !== undefined) {
+      if (Buffer.isBuffer(opts.body) || isStream(opts.body) || typeof opts.body === 'string') {
+        body = opts.body as Buffer | Readable | string
+        headers['content-type'] = opts.contentType ?? 'application/octet-stream'
+      } else {
+        body = JSON.stringify(opts.body)
+        headers['content-type'] = 'application/json'
+      }
+    }
+    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
+    const shownPath = redactString(buildPath(path, opts.query))
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
+    const fullPath = new URL(this.opts.url.api).pathname + buildPath(path, opts.query)
+    try {
+      const res = await pool.request({
+        method: method as Dispatcher.HttpMethod,
+        path: fullPath,
+        headers,
+        body: body ?? null,
+        signal,
+      })
+      return { res, release }
+    } catch (err) {
+      release()
+      if (opts.signal?.aborted)
+        throw new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
+      if (timeout.aborted) throw new TimeoutError({ method, path: shownPath, timeoutMs })
+      const code = (err as { code?: string }).code ?? ''
+      throw new NetworkError(
+        `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
+        { method, path: shownPath },
+        redactString(String((err as Error).message ?? err)),
+      )
+    }
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    attempt: number,
+  ): Promise<RawResponse> {
+    const started = Date.now()
+    const { res, release } = await this.dispatch(method, path, opts)
+    let text: string
+    try {
+      text = await res.body.text()
+    } catch (err) {
+      throw new NetworkError(
+        `${method} ${redactString(path)} failed while reading the response`,
+        { method, path: redactString(path) },
+        String(err),
+      )
+    } finally {
+      release()
+    }
+    this.observeLimits(res.headers)
+    const type = header(res.headers, 'content-type')
+    let data: unknown = text
+    if (type.startsWith('application/json') && text) {
+      try {
+        data = JSON.parse(text)
+      } catch {
+        data = text
+      }
+    }
+    this.opts.logger.debug(
+      {
+        method,
+        path: redactString(buildPath(path, opts.query)),
+        status: res.statusCode,
+        ms: Date.now() - started,
+        attempt,
+      },
+      'matterkit request',
+    )
+    return { status: res.statusCode, headers: res.headers, data }
+  }
+
+  /** Proactive limiter: when the server says no request is left, wait before the next one. */
+  private observeLimits(headers: RawResponse['headers']): void {
+    const remaining = header(headers, 'x-ratelimit-remaining')
+    if (remaining === '0') {
+      const reset = Number(header(headers, 'x-ratelimit-reset') || 1)
+      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(reset, 1) * 1000)
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.#pool
+    this.#pool = undefined
+    this.#poolPromise = undefined
+    await pool?.close()
+  }
+}
+
+function isStream(v: unknown): v is Readable {
+  return typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function'
+}
+
+function header(headers: RawResponse['headers'], name: string): string {
+  const v = headers[name]
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '')
+}
+
+function retryAfter(headers: RawResponse['headers']): number {
+  const ra = header(headers, 'retry-after')
+  if (ra) {
+    const n = Number(ra)
+    if (Number.isFinite(n)) return Math.max(0, n * 1000)
+    const d = Date.parse(ra)
+    if (Number.isFinite(d)) return Math.max(0, d - Date.now())
+  }
+  const reset = Number(header(headers, 'x-ratelimit-reset'))
+  return Number.isFinite(reset) && reset > 0 ? reset * 1000 : 1000
+}
