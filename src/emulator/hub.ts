@@ -153,6 +153,7 @@ export class Hub {
       if (nextSeq >= oldest && nextSeq <= conn.seq) {
         resumed = true
         conn.ws = ws
+        conn.stalledUntil = 0
         conn.written = nextSeq - 1
       }
     }

@@ -1,0 +1,213 @@
+/**
+ * Typed realtime events and the pure decoder that turns raw frames into them (JSON-string
+ * fields such as `data.post` are parsed once, here).
+ * @module
+ */
+import type { Channel, ChannelMember, Dialog, Post, RawWebSocketEvent, Reaction } from '../types/index.js'
+
+/** Fields every event has. */
+export interface EventBase<E extends string, D = Record<string, unknown>> {
+  event: E
+  /** The raw `data` object (JSON-string fields still as strings). */
+  data: D
+  broadcast: RawWebSocketEvent['broadcast']
+  seq: number
+  /** True when the event was rebuilt from REST after a lost resume. */
+  replayed?: boolean
+}
+
+/** A new post. `post` is decoded; `mentions` lists the ids mentioned (as the server tells this user). */
+export interface PostedEvent extends EventBase<'posted'> {
+  post: Post
+  channelType: string
+  channelName: string
+  channelDisplayName: string
+  senderName: string
+  teamId: string
+  mentions: string[]
+}
+export interface PostEditedEvent extends EventBase<'post_edited'> {
+  post: Post
+}
+export interface PostDeletedEvent extends EventBase<'post_deleted'> {
+  post: Post
+}
+export interface EphemeralMessageEvent extends EventBase<'ephemeral_message'> {
+  post: Post
+}
+export interface ReactionAddedEvent extends EventBase<'reaction_added'> {
+  reaction: Reaction
+}
+export interface ReactionRemovedEvent extends EventBase<'reaction_removed'> {
+  reaction: Reaction
+}
+export interface TypingEvent extends EventBase<'typing'> {
+  userId: string
+  parentId: string
+}
+export interface HelloEvent extends EventBase<'hello'> {
+  connectionId: string
+  serverVersion: string
+}
+export interface ChannelUpdatedEvent extends EventBase<'channel_updated'> {
+  channel: Channel | undefined
+}
+export interface ChannelMemberUpdatedEvent extends EventBase<'channel_member_updated'> {
+  channelMember: ChannelMember
+}
+export interface UserAddedEvent extends EventBase<'user_added'> {
+  userId: string
+  teamId: string
+  channelId: string
+}
+export interface UserRemovedEvent extends EventBase<'user_removed'> {
+  userId: string
+  channelId: string
+  removerId: string
+}
+export interface DirectAddedEvent extends EventBase<'direct_added'> {
+  channelId: string
+  creatorId: string
+  teammateId: string
+}
+export interface StatusChangeEvent extends EventBase<'status_change'> {
+  userId: string
+  status: string
+}
+export interface OpenDialogEvent extends EventBase<'open_dialog'> {
+  dialog: { trigger_id: string; url: string; dialog: Dialog }
+}
+/** Any other event, passed through untyped. */
+export interface UnknownEvent extends EventBase<string> {}
+
+/** Event name → event type, for `rt.on(name, …)`. */
+export interface RealtimeEventMap {
+  posted: PostedEvent
+  post_edited: PostEditedEvent
+  post_deleted: PostDeletedEvent
+  ephemeral_message: EphemeralMessageEvent
+  reaction_added: ReactionAddedEvent
+  reaction_removed: ReactionRemovedEvent
+  typing: TypingEvent
+  hello: HelloEvent
+  channel_updated: ChannelUpdatedEvent
+  channel_member_updated: ChannelMemberUpdatedEvent
+  user_added: UserAddedEvent
+  user_removed: UserRemovedEvent
+  direct_added: DirectAddedEvent
+  status_change: StatusChangeEvent
+  open_dialog: OpenDialogEvent
+}
+
+/** The discriminated union of typed events (plus unknown ones). */
+export type RealtimeEvent = RealtimeEventMap[keyof RealtimeEventMap] | UnknownEvent
+
+/** Parse a JSON string field; `undefined` when absent or malformed. */
+function json<T>(v: unknown): T | undefined {
+  if (typeof v !== 'string') return typeof v === 'object' && v !== null ? (v as T) : undefined
+  try {
+    return JSON.parse(v) as T
+  } catch {
+    return undefined
+  }
+}
+
+const s = (v: unknown): string => (typeof v === 'string' ? v : '')
+
+/** Thrown by {@link decodeEvent} when a required JSON field is malformed. */
+export class DecodeError extends Error {}
+
+/**
+ * Decode a raw event frame into a typed event. Pure; throws {@link DecodeError} when a required
+ * JSON-string field (e.g. `data.post`) is missing or malformed.
+ *
+ * @example
+ * ```ts
+ * const ev = decodeEvent(JSON.parse(frame))
+ * if (ev.event === 'posted') console.log(ev.post.message)
+ * ```
+ */
+export function decodeEvent(raw: RawWebSocketEvent): RealtimeEvent {
+  const d = raw.data ?? {}
+  const base = { event: raw.event, data: d, broadcast: raw.broadcast, seq: raw.seq }
+  const need = <T>(key: string): T => {
+    const v = json<T>(d[key])
+    if (v === undefined) throw new DecodeError(`${raw.event}: data.${key} is missing or not valid JSON`)
+    return v
+  }
+  switch (raw.event) {
+    case 'posted':
+      return {
+        ...base,
+        event: 'posted',
+        post: need<Post>('post'),
+        channelType: s(d.channel_type),
+        channelName: s(d.channel_name),
+        channelDisplayName: s(d.channel_display_name),
+        senderName: s(d.sender_name),
+        teamId: s(d.team_id),
+        mentions: json<string[]>(d.mentions) ?? [],
+      }
+    case 'post_edited':
+    case 'post_deleted':
+    case 'ephemeral_message':
+      return { ...base, event: raw.event, post: need<Post>('post') }
+    case 'reaction_added':
+    case 'reaction_removed':
+      return { ...base, event: raw.event, reaction: need<Reaction>('reaction') }
+    case 'typing':
+      return { ...base, event: 'typing', userId: s(d.user_id), parentId: s(d.parent_id) }
+    case 'hello':
+      return { ...base, event: 'hello', connectionId: s(d.connection_id), serverVersion: s(d.server_version) }
+    case 'channel_updated':
+      return { ...base, event: 'channel_updated', channel: json<Channel>(d.channel) }
+    case 'channel_member_updated':
+      return { ...base, event: 'channel_member_updated', channelMember: need<ChannelMember>('channelMember') }
+    case 'user_added':
+      return {
+        ...base,
+        event: 'user_added',
+        userId: s(d.user_id),
+        teamId: s(d.team_id),
+        channelId: raw.broadcast?.channel_id ?? '',
+      }
+    case 'user_removed':
+      return {
+        ...base,
+        event: 'user_removed',
+        userId: s(d.user_id) || (raw.broadcast?.user_id ?? ''),
+        channelId: s(d.channel_id) || (raw.broadcast?.channel_id ?? ''),
+        removerId: s(d.remover_id),
+      }
+    case 'direct_added':
+      return {
+        ...base,
+        event: 'direct_added',
+        channelId: raw.broadcast?.channel_id ?? '',
+        creatorId: s(d.creator_id),
+        teammateId: s(d.teammate_id),
+      }
+    case 'status_change':
+      return { ...base, event: 'status_change', userId: s(d.user_id), status: s(d.status) }
+    case 'open_dialog':
+      return { ...base, event: 'open_dialog', dialog: need('dialog') }
+    default:
+      return base
+  }
+}
+
+/**
+ * Narrow an event by name (the union includes unknown events, so `ev.event === 'posted'` alone
+ * cannot narrow it).
+ *
+ * @example
+ * ```ts
+ * for await (const ev of rt) if (isEvent(ev, 'posted')) console.log(ev.post.message)
+ * ```
+ */
+export function isEvent<K extends keyof RealtimeEventMap>(
+  ev: RealtimeEvent,
+  name: K,
+): ev is RealtimeEventMap[K] {
+  return ev.event === name
+}

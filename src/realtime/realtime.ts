@@ -1,0 +1,595 @@
+/**
+ * `RealtimeClient`: the WebSocket event stream. Authenticates at the upgrade (so the server can
+ * resume), keeps the link alive, reconnects forever with jittered backoff, resumes with
+ * `connection_id` + `sequence_number`, and when the server cannot replay, backfills posts over
+ * REST so that no `posted` event is lost.
+ * @module
+ */
+import WebSocket from 'ws'
+import type { Client } from '../client/client.js'
+import { getCredentials } from '../client/credentials.js'
+import { AuthError } from '../client/errors.js'
+import { TypedEmitter } from '../core/emitter.js'
+import { MatterkitError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { backoffDelay, sleep } from '../core/time.js'
+import type {
+  Channel,
+  Post,
+  PostList,
+  RawWebSocketEvent,
+  RawWebSocketResponse,
+  Team,
+} from '../types/index.js'
+import {
+  DecodeError,
+  decodeEvent,
+  type PostedEvent,
+  type RealtimeEvent,
+  type RealtimeEventMap,
+} from './events.js'
+import { MemoryResumeStore, type ResumeState, type ResumeStore } from './resume-store.js'
+
+/** Connection state. */
+export type RealtimeState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+/** Options of {@link RealtimeClient}. */
+export interface RealtimeOptions {
+  /** Where resume state is kept (default: memory). */
+  resumeStore?: ResumeStore
+  /** REST backfill after a lost resume (default true). */
+  backfill?: boolean | { maxChannels?: number; maxPostsPerChannel?: number }
+  /** App-level ping interval (default 30 000 ms). */
+  pingIntervalMs?: number
+  /** A ping unanswered for this long means the link is dead (default 10 000 ms). */
+  pingTimeoutMs?: number
+  /** Reconnect backoff (full jitter). */
+  backoff?: { initialMs?: number; maxMs?: number }
+  /** Timeout of actions awaiting a reply (default 10 000 ms). */
+  actionTimeoutMs?: number
+}
+
+/** Details of a resync after a lost resume. */
+export interface ResyncInfo {
+  channels: number
+  posts: number
+  since: number
+}
+
+/** Events of a {@link RealtimeClient}. */
+export type RealtimeClientEvents = { [K in keyof RealtimeEventMap]: [RealtimeEventMap[K]] } & {
+  event: [RealtimeEvent]
+  state: [RealtimeState]
+  resynced: [ResyncInfo]
+  error: [Error]
+}
+
+/** The realtime connection closed for good (bad token, or `close()`). */
+export class RealtimeClosedError extends MatterkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MK_ERR_REALTIME_CLOSED', message, options)
+  }
+}
+
+const DEDUPE_SIZE = 10_000
+
+/**
+ * A live event stream.
+ *
+ * @example
+ * ```ts
+ * const rt = mm.realtime()
+ * rt.on('posted', ev => console.log(ev.post.message))
+ * await rt.connect()
+ * ```
+ */
+export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
+  #client: Client
+  #opts: Required<Omit<RealtimeOptions, 'backfill' | 'backoff'>> & {
+    backfill: RealtimeOptions['backfill']
+    backoff: { initialMs: number; maxMs: number }
+  }
+  #ws: WebSocket | undefined
+  #state: RealtimeState = 'idle'
+  #connectionId = ''
+  #nextSeq = 0
+  #lastPostAt = 0
+  #serverVersion = ''
+  #actionSeq = 0
+  #pending = new Map<
+    number,
+    { resolve(v: RawWebSocketResponse): void; reject(e: Error): void; timer: NodeJS.Timeout }
+  >()
+  #delivered = new Set<string>()
+  #queue: RealtimeEvent[] = []
+  #waiters: Array<(r: IteratorResult<RealtimeEvent>) => void> = []
+  #loop: Promise<void> | undefined
+  #stopped = false
+  #ready: { resolve(): void; reject(e: Error): void } | undefined
+  #logger: Logger
+  #saveTimer: NodeJS.Timeout | undefined
+  #attempt = 0
+
+  constructor(client: Client, options: RealtimeOptions = {}) {
+    super()
+    this.#client = client
+    this.#logger = getCredentials(client).logger
+    this.#opts = {
+      resumeStore: options.resumeStore ?? new MemoryResumeStore(),
+      backfill: options.backfill ?? true,
+      pingIntervalMs: options.pingIntervalMs ?? 30_000,
+      pingTimeoutMs: options.pingTimeoutMs ?? 10_000,
+      actionTimeoutMs: options.actionTimeoutMs ?? 10_000,
+      backoff: { initialMs: options.backoff?.initialMs ?? 500, maxMs: options.backoff?.maxMs ?? 30_000 },
+    }
+    this.onListenerError = err => this.#logger.error({ err }, 'realtime listener threw')
+  }
+
+  get state(): RealtimeState {
+    return this.#state
+  }
+  get connectionId(): string {
+    return this.#connectionId
+  }
+  /** The last event seq received. */
+  get lastSeq(): number {
+    return this.#nextSeq - 1
+  }
+  get serverVersion(): string {
+    return this.#serverVersion
+  }
+
+  #setState(s: RealtimeState): void {
+    if (this.#state === s) return
+    this.#state = s
+    this.emit('state', s)
+  }
+
+  /** Connect; resolves once the stream is live (hello received or resumed). Reconnects on its own after that. */
+  async connect(): Promise<void> {
+    if (this.#loop) return
+    this.#stopped = false
+    const saved = await this.#opts.resumeStore.load()
+    if (saved) {
+      this.#connectionId = saved.connectionId
+      this.#nextSeq = saved.lastSeq + 1
+      this.#lastPostAt = saved.lastPostAt
+    }
+    const ready = new Promise<void>((resolve, reject) => {
+      this.#ready = { resolve, reject }
+    })
+    this.#loop = this.#run()
+    await ready
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      this.#setState(
+        this.#attempt === 0 && !this.#connectionId
+          ? 'connecting'
+          : this.#state === 'idle'
+            ? 'connecting'
+            : 'reconnecting',
+      )
+      try {
+        await this.#session()
+      } catch (err) {
+        if (err instanceof AuthError) {
+          this.#fail(
+            new RealtimeClosedError(`Realtime authentication failed: ${err.message}`, { cause: err }),
+            err,
+          )
+          return
+        }
+        this.#logger.debug({ err: String((err as Error).message) }, 'realtime connection ended')
+      }
+      if (this.#stopped) break
+      this.#setState('reconnecting')
+      const delay = backoffDelay(this.#attempt++, {
+        initialMs: this.#opts.backoff.initialMs,
+        maxMs: this.#opts.backoff.maxMs,
+      })
+      await sleep(delay, undefined, true)
+    }
+  }
+
+  #fail(closed: RealtimeClosedError, cause: Error): void {
+    this.#stopped = true
+    this.emit('error', cause)
+    this.#ready?.reject(cause)
+    this.#ready = undefined
+    this.#finish()
+    void closed
+  }
+
+  /** One socket's life: resolves/rejects when it ends. */
+  #session(): Promise<void> {
+    const { token, url, tls, userAgent } = getCredentials(this.#client)
+    const resume = this.#connectionId
+      ? `?connection_id=${this.#connectionId}&sequence_number=${this.#nextSeq}`
+      : ''
+    const ws = new WebSocket(`${url.websocket}${resume}`, {
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'User-Agent': userAgent },
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      handshakeTimeout: 15_000,
+      perMessageDeflate: false,
+    })
+    this.#ws = ws
+    const resumedFrom = this.#connectionId
+    let pingTimer: NodeJS.Timeout | undefined
+    let lastPong = Date.now()
+    let helloSeen = false
+    return new Promise<void>((resolve, reject) => {
+      const end = (err?: Error): void => {
+        clearInterval(pingTimer)
+        ws.removeAllListeners()
+        ws.on('error', () => {})
+        if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate()
+        for (const [, p] of this.#pending) {
+          clearTimeout(p.timer)
+          p.reject(new RealtimeClosedError('The connection closed before the reply arrived'))
+        }
+        this.#pending.clear()
+        this.#scheduleSave(0)
+        if (err) reject(err)
+        else resolve()
+      }
+      ws.on('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0
+        res.resume()
+        if (status === 401) {
+          end(
+            new AuthError(
+              'MK_ERR_UNAUTHORIZED',
+              'The server refused the WebSocket token (401). Check the token.',
+              { method: 'GET', path: '/websocket', status, serverId: '', requestId: '' },
+            ),
+          )
+        } else end(new Error(`WebSocket upgrade answered ${status}`))
+      })
+      ws.on('error', err => end(err))
+      ws.on('close', () => end())
+      ws.on('open', () => {
+        this.#attempt = 0
+        const liveness = (): void => {
+          if (Date.now() - lastPong > this.#opts.pingIntervalMs + this.#opts.pingTimeoutMs) {
+            this.#logger.warn({}, 'realtime link silent (no pong); reconnecting')
+            end()
+            return
+          }
+          this.#action('ping', {}, this.#opts.pingTimeoutMs).then(
+            () => {
+              lastPong = Date.now()
+            },
+            () => {},
+          )
+        }
+        pingTimer = setInterval(liveness, Math.min(this.#opts.pingIntervalMs, this.#opts.pingTimeoutMs))
+        pingTimer.unref()
+        // Probe the session: an unauthenticated socket answers FAIL → fall back to the in-band challenge.
+        this.#action('ping', {}, this.#opts.pingTimeoutMs).then(
+          r => {
+            lastPong = Date.now()
+            const serverTime = Number(r.data?.server_time ?? 0)
+            if (this.#lastPostAt === 0 && serverTime > 0) this.#lastPostAt = serverTime
+            if (r.status === 'FAIL' && r.error?.id === 'api.web_socket_router.not_authenticated.app_error') {
+              // The upgrade was not authenticated (bad token, or a proxy stripped the header).
+              this.#client.users.me().then(
+                () =>
+                  void this.#action('authentication_challenge', { token }, this.#opts.pingTimeoutMs).catch(
+                    () => {},
+                  ),
+                err => end(err instanceof AuthError ? err : undefined),
+              )
+              return
+            }
+            if (!helloSeen && resumedFrom) this.#markOpen() // resumed: the server sends no hello
+          },
+          () => {},
+        )
+      })
+      ws.on('message', (buf: Buffer) => {
+        lastPong = Date.now()
+        let msg: RawWebSocketEvent & RawWebSocketResponse
+        try {
+          msg = JSON.parse(buf.toString())
+        } catch {
+          this.emit('error', new DecodeError('Malformed WebSocket frame (not JSON); ignored'))
+          return
+        }
+        if (msg.seq_reply !== undefined && msg.event === undefined) {
+          const p = this.#pending.get(msg.seq_reply)
+          if (p) {
+            this.#pending.delete(msg.seq_reply)
+            clearTimeout(p.timer)
+            p.resolve(msg)
+          }
+          return
+        }
+        if (typeof msg.event !== 'string') return
+        if (msg.event === 'hello') {
+          helloSeen = true
+          const newId = String(msg.data?.connection_id ?? '')
+          const lost = !!resumedFrom && newId !== resumedFrom
+          const hadHistory = this.#lastPostAt > 0
+          this.#connectionId = newId
+          this.#serverVersion = String(msg.data?.server_version ?? '')
+          this.#nextSeq = msg.seq + 1
+          this.#deliver(msg)
+          this.#markOpen()
+          if (lost && hadHistory) this.#backfill()
+          return
+        }
+        if (this.#backfilling) {
+          // Live events wait until the backfill has delivered the older posts (order per channel).
+          this.#held.push(msg)
+          this.#nextSeq = msg.seq + 1
+          return
+        }
+        if (msg.seq !== this.#nextSeq) {
+          this.#logger.warn(
+            { expected: this.#nextSeq, got: msg.seq },
+            'realtime sequence gap; reconnecting to resume',
+          )
+          end()
+          return
+        }
+        this.#nextSeq = msg.seq + 1
+        if (!helloSeen) this.#markOpen()
+        this.#deliver(msg)
+        this.#scheduleSave(1000)
+      })
+    })
+  }
+
+  #markOpen(): void {
+    this.#setState('open')
+    this.#ready?.resolve()
+    this.#ready = undefined
+  }
+
+  #deliver(raw: RawWebSocketEvent, replayed = false): void {
+    let ev: RealtimeEvent
+    try {
+      ev = decodeEvent(raw)
+    } catch (err) {
+      this.emit('error', err as Error)
+      return
+    }
+    if (replayed) ev.replayed = true
+    if (ev.event === 'posted') {
+      const post = (ev as PostedEvent).post
+      if (this.#delivered.has(post.id)) return
+      this.#delivered.add(post.id)
+      if (this.#delivered.size > DEDUPE_SIZE) {
+        const first = this.#delivered.values().next().value
+        if (first !== undefined) this.#delivered.delete(first)
+      }
+      if (post.create_at > this.#lastPostAt) this.#lastPostAt = post.create_at
+      if (!post.delete_at) this.#lastIdByChannel.set(post.channel_id, post.id)
+    }
+    this.emit(ev.event as 'event', ev as never)
+    this.emit('event', ev)
+    if (this.#waiters.length) this.#waiters.shift()!({ value: ev, done: false })
+    else if (this.#iterating) this.#queue.push(ev)
+  }
+
+  #iterating = false
+  #backfilling = false
+  #backfillRun: Promise<void> | undefined
+  #backfillAgain = false
+  #lastIdByChannel = new Map<string, string>()
+  #held: RawWebSocketEvent[] = []
+
+  /**
+   * REST backfill after a lost resume: every post since the last one seen, once, flagged
+   * `replayed`. Runs are serialised; live events wait until it is done so order per channel holds.
+   */
+  #backfill(): void {
+    if (this.#opts.backfill === false) return
+    if (this.#backfillRun) {
+      this.#backfillAgain = true
+      return
+    }
+    this.#backfilling = true
+    this.#backfillRun = (async () => {
+      do {
+        this.#backfillAgain = false
+        for (let attempt = 0; !this.#stopped; attempt++) {
+          try {
+            this.emit('resynced', await this.#backfillOnce())
+            break
+          } catch (err) {
+            this.emit('error', err as Error)
+            await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 5000 }), undefined, true)
+          }
+        }
+      } while (this.#backfillAgain && !this.#stopped)
+    })().finally(() => {
+      this.#backfilling = false
+      this.#backfillRun = undefined
+      for (const m of this.#held.splice(0)) this.#deliver(m)
+    })
+  }
+
+  /** One backfill pass. */
+  async #backfillOnce(): Promise<ResyncInfo> {
+    const limits = typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {}
+    const since = this.#lastPostAt - 1
+    let posts = 0
+    let channels = 0
+    {
+      const teams = await this.#client.request<Team[]>('GET', '/users/me/teams')
+      const seen = new Set<string>()
+      const all: Channel[] = []
+      for (const t of teams) {
+        for (const c of await this.#client.request<Channel[]>('GET', `/users/me/teams/${t.id}/channels`)) {
+          if (!seen.has(c.id)) {
+            seen.add(c.id)
+            all.push(c)
+          }
+        }
+      }
+      const touched = all.filter(c => c.last_post_at > since).slice(0, limits.maxChannels ?? 500)
+      for (const c of touched) {
+        channels++
+        const max = limits.maxPostsPerChannel ?? 5000
+        let fresh: Post[] = []
+        let after = this.#lastIdByChannel.get(c.id)
+        if (after) {
+          // Walk `after` cursors from the last post delivered in this channel (no 1000 cap, ordered).
+          while (fresh.length < max) {
+            const list: PostList = await this.#client.request<PostList>('GET', `/channels/${c.id}/posts`, {
+              query: { after, per_page: 200 },
+            })
+            const page: Post[] = list.order.map(id => list.posts[id]!).reverse()
+            fresh.push(...page)
+            if (page.length < 200) break
+            after = page[page.length - 1]!.id
+          }
+        } else {
+          // No post seen here yet: walk pages back from the newest until older than `since`
+          // (the server's `since` query silently stops at 1000 posts).
+          for (let page = 0; fresh.length < max; page++) {
+            const list: PostList = await this.#client.request<PostList>('GET', `/channels/${c.id}/posts`, {
+              query: { page, per_page: 200 },
+            })
+            const items: Post[] = list.order.map(id => list.posts[id]!)
+            fresh.push(...items.filter(p => p.create_at > since))
+            if (items.length < 200 || items.some(p => p.create_at <= since)) break
+          }
+        }
+        fresh = fresh
+          .filter(p => !p.delete_at)
+          .sort((a, b) => a.create_at - b.create_at)
+          .slice(0, max)
+        for (const p of fresh) {
+          if (this.#delivered.has(p.id)) continue
+          posts++
+          this.#deliver(
+            {
+              event: 'posted',
+              data: {
+                post: JSON.stringify(p),
+                channel_type: c.type,
+                channel_name: c.name,
+                channel_display_name: c.display_name,
+                team_id: c.team_id,
+                sender_name: '',
+              },
+              broadcast: { omit_users: null, user_id: '', channel_id: c.id, team_id: '' },
+              seq: -1,
+            },
+            true,
+          )
+        }
+      }
+    }
+    return { channels, posts, since }
+  }
+
+  #scheduleSave(ms: number): void {
+    if (this.#saveTimer && ms > 0) return
+    clearTimeout(this.#saveTimer)
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined
+      const state: ResumeState = {
+        connectionId: this.#connectionId,
+        lastSeq: this.#nextSeq - 1,
+        lastPostAt: this.#lastPostAt,
+      }
+      this.#opts.resumeStore.save(state).catch(err => this.emit('error', err as Error))
+    }, ms)
+    this.#saveTimer.unref()
+  }
+
+  /** Send an action and await its `seq_reply`. */
+  #action(
+    action: string,
+    data: Record<string, unknown>,
+    timeoutMs = this.#opts.actionTimeoutMs,
+  ): Promise<RawWebSocketResponse> {
+    const ws = this.#ws
+    if (!ws || ws.readyState !== WebSocket.OPEN)
+      return Promise.reject(new RealtimeClosedError('Not connected'))
+    const seq = ++this.#actionSeq
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(seq)
+        reject(
+          new MatterkitError(
+            'MK_ERR_TIMEOUT',
+            `WebSocket action ${action} got no reply within ${timeoutMs} ms`,
+          ),
+        )
+      }, timeoutMs)
+      this.#pending.set(seq, { resolve, reject, timer })
+      ws.send(JSON.stringify({ seq, action, data }))
+    })
+  }
+
+  async #ok(action: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const r = await this.#action(action, data)
+    if (r.status !== 'OK')
+      throw new MatterkitError(
+        'MK_ERR_API',
+        `${action} failed: ${r.error?.message ?? 'unknown error'} [${r.error?.id ?? ''}]`,
+      )
+    return r.data ?? {}
+  }
+
+  /** Show "… is typing" (awaits the server's reply). */
+  async typing(channelId: string, parentId = ''): Promise<void> {
+    await this.#ok('user_typing', { channel_id: channelId, parent_id: parentId })
+  }
+  /** Statuses of users currently not offline. */
+  async getStatuses(): Promise<Record<string, string>> {
+    return (await this.#ok('get_statuses', {})) as Record<string, string>
+  }
+  async getStatusesByIds(ids: string[]): Promise<Record<string, string>> {
+    return (await this.#ok('get_statuses_by_ids', { user_ids: ids })) as Record<string, string>
+  }
+  /** Round-trip ping; resolves with the server's reply data. */
+  async ping(): Promise<{ text: string; version: string; server_time: number }> {
+    return (await this.#ok('ping', {})) as { text: string; version: string; server_time: number }
+  }
+
+  /** Close for good. */
+  async close(): Promise<void> {
+    this.#stopped = true
+    this.#ws?.terminate()
+    await this.#loop?.catch(() => {})
+    this.#loop = undefined
+    this.#finish()
+    if (this.#connectionId)
+      await this.#opts.resumeStore.save({
+        connectionId: this.#connectionId,
+        lastSeq: this.#nextSeq - 1,
+        lastPostAt: this.#lastPostAt,
+      })
+  }
+
+  #finish(): void {
+    clearTimeout(this.#saveTimer)
+    this.#setState('closed')
+    for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true })
+  }
+
+  /** Iterate over every event until `close()`. */
+  [Symbol.asyncIterator](): AsyncIterator<RealtimeEvent> {
+    this.#iterating = true
+    return {
+      next: () => {
+        const ev = this.#queue.shift()
+        if (ev) return Promise.resolve({ value: ev, done: false })
+        if (this.#state === 'closed') return Promise.resolve({ value: undefined, done: true })
+        return new Promise(r => this.#waiters.push(r))
+      },
+      return: async () => {
+        this.#iterating = false
+        return { value: undefined, done: true }
+      },
+    }
+  }
+}
