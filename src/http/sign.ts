@@ -1,0 +1,51 @@
+/**
+ * Signing of the `context` the bot puts into buttons and the `state` it puts into dialogs:
+ * Mattermost passes them back unsigned, so the receiver checks an HMAC to know they are ours.
+ * @module
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto'
+
+const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url')
+
+/**
+ * Sign a JSON-serialisable value: `base64url(json).base64url(hmac-sha256)`.
+ *
+ * @example
+ * ```ts
+ * const state = signPayload({ env: 'prod' }, secret)
+ * verifyPayload(state, secret) // { env: 'prod' }
+ * ```
+ */
+export function signPayload(value: unknown, secret: string): string {
+  const body = b64(JSON.stringify(value ?? null))
+  return `${body}.${b64(createHmac('sha256', secret).update(body).digest())}`
+}
+
+/** Verify and decode a value made by {@link signPayload}; `undefined` if forged or malformed. */
+export function verifyPayload<T = unknown>(signed: unknown, secret: string): T | undefined {
+  if (typeof signed !== 'string') return undefined
+  const dot = signed.indexOf('.')
+  if (dot <= 0) return undefined
+  const body = signed.slice(0, dot)
+  const mac = Buffer.from(signed.slice(dot + 1), 'base64url')
+  const want = createHmac('sha256', secret).update(body).digest()
+  if (mac.length !== want.length || !timingSafeEqual(mac, want)) return undefined
+  try {
+    return JSON.parse(Buffer.from(body, 'base64url').toString()) as T
+  } catch {
+    return undefined
+  }
+}
+
+/** Constant-time comparison of a presented token with any of the expected ones. */
+export function tokenMatches(presented: string, expected: readonly string[]): boolean {
+  const p = Buffer.from(presented)
+  let ok = false
+  for (const e of expected) {
+    const b = Buffer.from(e)
+    // Compare equal-length buffers only; length mismatch still costs one comparison.
+    const same = b.length === p.length ? timingSafeEqual(b, p) : (timingSafeEqual(b, b), false)
+    ok = ok || (same && e.length > 0)
+  }
+  return ok
+}
