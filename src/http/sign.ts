@@ -43,8 +43,10 @@ export function tokenMatches(presented: string, expected: readonly string[]): bo
   let ok = false
   for (const e of expected) {
     const b = Buffer.from(e)
-    // Compare equal-length buffers only; length mismatch still costs one comparison.
-    const same = b.length === p.length ? timingSafeEqual(b, p) : (timingSafeEqual(b, b), false)
+    // Compare equal-length buffers only; a length mismatch still costs one comparison.
+    let same = false
+    if (b.length === p.length) same = timingSafeEqual(b, p)
+    else timingSafeEqual(b, b)
     ok = ok || (same && e.length > 0)
   }
   return ok

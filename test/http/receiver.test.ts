@@ -78,7 +78,7 @@ describe('slash commands', () => {
       body: cmd({ token: 'forged-token-aaaaaaaaaaaaa' }),
     })
     expect(res.status).toBe(401)
-    expect((await res.json()).error).toMatch(/Invalid slash-command token/)
+    expect(((await res.json()) as { error: string }).error).toMatch(/Invalid slash-command token/)
     expect(events.length).toBe(before)
   })
   it('acks within the timeout and lets the handler answer via response_url', async () => {
