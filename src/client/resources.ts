@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
 import { Readable } from 'node:stream'
 import type {
-  Bot,
+  BotAccount,
   Channel,
   ChannelMember,
   Command,
@@ -499,25 +499,28 @@ export class Webhooks {
 
 export class Bots {
   constructor(private r: Requester) {}
-  create(b: { username: string; display_name?: string; description?: string }): Promise<Bot> {
+  create(b: { username: string; display_name?: string; description?: string }): Promise<BotAccount> {
     return this.r.request('POST', '/bots', { body: b })
   }
-  get(id: string): Promise<Bot> {
+  get(id: string): Promise<BotAccount> {
     return this.r.request('GET', `/bots/${enc(id)}`)
   }
-  list(p: PageParams = {}): Promise<Bot[]> {
+  list(p: PageParams = {}): Promise<BotAccount[]> {
     return this.r.request('GET', '/bots', { query: { page: p.page, per_page: p.perPage } })
   }
-  patch(id: string, b: { username?: string; display_name?: string; description?: string }): Promise<Bot> {
+  patch(
+    id: string,
+    b: { username?: string; display_name?: string; description?: string },
+  ): Promise<BotAccount> {
     return this.r.request('PUT', `/bots/${enc(id)}`, { body: b })
   }
-  disable(id: string): Promise<Bot> {
+  disable(id: string): Promise<BotAccount> {
     return this.r.request('POST', `/bots/${enc(id)}/disable`)
   }
-  enable(id: string): Promise<Bot> {
+  enable(id: string): Promise<BotAccount> {
     return this.r.request('POST', `/bots/${enc(id)}/enable`)
   }
-  assign(id: string, userId: string): Promise<Bot> {
+  assign(id: string, userId: string): Promise<BotAccount> {
     return this.r.request('POST', `/bots/${enc(id)}/assign/${enc(userId)}`)
   }
 }

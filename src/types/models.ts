@@ -368,7 +368,7 @@ export interface IncomingWebhookPayload {
   priority?: PostPriority
 }
 
-export interface Bot {
+export interface BotAccount {
   user_id: Id
   username: string
   display_name?: string
