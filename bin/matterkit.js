@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import('../dist/cli/main.js').then(
-  m => m.main(process.argv.slice(2)),
+  async m => {
+    process.exitCode = await m.main(process.argv.slice(2))
+  },
   err => {
     console.error(`matterkit: cannot load the CLI (${err.message}). Run "npm run build" first.`)
-    process.exit(1)
+    process.exitCode = 1
   },
 )

@@ -1,1 +1,2 @@
-export {}
+/** The CLI. @module */
+export { type Io, main } from './main.js'

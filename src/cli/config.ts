@@ -1,0 +1,70 @@
+/**
+ * CLI configuration: profiles in a 0600 JSON file, environment variables and a `.env` file.
+ * @module
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+
+/** A saved server profile. */
+export interface Profile {
+  url: string
+  token: string
+  team?: string
+}
+
+export interface ConfigFile {
+  current?: string
+  profiles: Record<string, Profile>
+}
+
+/** Path of the config file (`$MATTERKIT_CONFIG` or `~/.config/matterkit/config.json`). */
+export function configPath(env = process.env): string {
+  return (
+    env.MATTERKIT_CONFIG ??
+    join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'matterkit', 'config.json')
+  )
+}
+
+export function readConfig(path = configPath()): ConfigFile {
+  try {
+    const c = JSON.parse(readFileSync(path, 'utf8')) as ConfigFile
+    return { profiles: c.profiles ?? {}, ...(c.current ? { current: c.current } : {}) }
+  } catch {
+    return { profiles: {} }
+  }
+}
+
+/** Write the config with mode 0600 (it holds tokens). */
+export function writeConfig(c: ConfigFile, path = configPath()): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  writeFileSync(path, `${JSON.stringify(c, null, 2)}\n`, { mode: 0o600 })
+  chmodSync(path, 0o600)
+}
+
+/** Parse a `.env` file (KEY=value, quotes, # comments). Existing env vars win. */
+export function loadDotEnv(file = join(process.cwd(), '.env'), env = process.env): void {
+  if (!existsSync(file)) return
+  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line)
+    if (!m || line.trimStart().startsWith('#')) continue
+    let v = m[2]!
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1)
+    else v = v.replace(/\s+#.*$/, '')
+    if (env[m[1]!] === undefined) env[m[1]!] = v
+  }
+}
+
+/** Resolve connection settings: flags, then env, then the chosen or current profile. */
+export function resolveConnection(
+  flags: { url?: string; token?: string; profile?: string; team?: string },
+  env = process.env,
+  cfgPath = configPath(env),
+): { url?: string; token?: string; team?: string } {
+  const cfg = readConfig(cfgPath)
+  const prof = cfg.profiles[flags.profile ?? cfg.current ?? ''] ?? undefined
+  const url = flags.url ?? env.MATTERMOST_URL ?? prof?.url
+  const token = flags.token ?? env.MATTERMOST_TOKEN ?? prof?.token
+  const team = flags.team ?? env.MATTERMOST_TEAM ?? prof?.team
+  return { ...(url ? { url } : {}), ...(token ? { token } : {}), ...(team ? { team } : {}) }
+}

@@ -1,0 +1,142 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.js'
+import { runStart } from '../../src/cli/start.js'
+import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+
+let emu: Emulator
+const dir = mkdtempSync(join(tmpdir(), 'mkcli-'))
+beforeAll(async () => {
+  emu = await startEmulator()
+  process.env.MATTERKIT_CONFIG = join(dir, 'config.json')
+  delete process.env.MATTERMOST_URL
+  delete process.env.MATTERMOST_TOKEN
+})
+afterAll(() => emu.stop())
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await main(args, {
+    out: s => out.push(s),
+    err: s => err.push(s),
+    stdin: async () => 'from stdin\n',
+  })
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
+const as = (who: 'bot' | 'alice' | 'admin') => ['--url', emu.url, '--token', emu.seed.users[who].token]
+
+describe('cli', () => {
+  it('--help and usage errors', async () => {
+    const h = await run('--help')
+    expect(h.code).toBe(0)
+    expect(h.out).toMatch(/doctor/)
+    expect((await run('nope')).code).toBe(2)
+    expect((await run('whoami')).code).toBe(2)
+  })
+  it('whoami (human and --json); bad token exits 3', async () => {
+    expect((await run(...as('bot'), 'whoami')).out).toMatch(/@matterbot .* \[bot\]/)
+    expect(JSON.parse((await run(...as('alice'), '--json', 'whoami')).out).username).toBe('alice')
+    expect((await run('--url', emu.url, '--token', 'badtokenbadtoken', 'whoami')).code).toBe(3)
+  })
+  it('send by display name, @user and stdin; listen sees it', async () => {
+    const listening = run(...as('alice'), '--json', 'listen', '--event', 'posted', '--count', '2')
+    await new Promise(r => setTimeout(r, 300))
+    expect((await run(...as('bot'), 'send', 'Town Square', 'hello', 'cli')).code).toBe(0)
+    expect((await run(...as('bot'), 'send', 'off-topic')).code).toBe(0) // stdin
+    const got = (await listening).out.split('\n').map(l => JSON.parse(l) as { data: { post: string } })
+    expect(got.map(e => JSON.parse(e.data.post).message)).toEqual(['hello cli', 'from stdin'])
+    expect((await run(...as('bot'), 'send', '@alice', 'psst')).code).toBe(0)
+    expect((await run(...as('bot'), 'send', 'no-such-channel', 'x')).code).toBe(4)
+  })
+  it('commands and webhooks', async () => {
+    const c = JSON.parse(
+      (await run(...as('admin'), '--json', 'commands', 'create', 'ops', 'http://127.0.0.1:9/x')).out,
+    )
+    expect((await run(...as('admin'), 'commands', 'list')).out).toContain('/ops')
+    expect(JSON.parse((await run(...as('admin'), '--json', 'commands', 'list')).out)[0].token).toBeUndefined()
+    expect((await run(...as('admin'), 'commands', 'delete', c.id)).code).toBe(0)
+    const h = JSON.parse((await run(...as('admin'), '--json', 'webhooks', 'create', 'town-square')).out)
+    expect((await run(...as('admin'), 'webhooks', 'list')).out).toContain(h.id)
+    expect(
+      (await run(...as('admin'), 'hook', h.id, 'deployed', '--attachment', '{"color":"good","title":"v1"}'))
+        .code,
+    ).toBe(0)
+  })
+  it('export to JSONL resumes where it stopped', async () => {
+    const ch = emu.createChannel({ name: 'exp', members: [emu.seed.users.bot.id] })
+    for (let i = 0; i < 5; i++) emu.post(emu.seed.users.bot.id, ch.id, `e${i}`)
+    const file = join(dir, 'exp.jsonl')
+    expect((await run(...as('bot'), 'export', 'exp', '--out', file)).code).toBe(0)
+    for (let i = 5; i < 8; i++) emu.post(emu.seed.users.bot.id, ch.id, `e${i}`)
+    expect((await run(...as('bot'), 'export', 'exp', '--out', file)).err).toMatch(/3 posts appended/)
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map(l => JSON.parse(l).message)
+    expect(lines).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7'])
+    expect((await run(...as('bot'), 'export', 'exp', '--format', 'md')).out).toContain('**@matterbot**')
+  })
+  it('auth profiles are stored 0600 and the token is never printed', async () => {
+    const r = await run('auth', 'login', 'local', '--url', emu.url, '--token', emu.seed.users.bot.token)
+    expect(r.out).not.toContain(emu.seed.users.bot.token)
+    expect(statSync(join(dir, 'config.json')).mode & 0o777).toBe(0o600)
+    expect((await run('whoami')).out).toMatch(/@matterbot/)
+    expect((await run('auth', 'list')).out).not.toContain(emu.seed.users.bot.token)
+    await run('auth', 'remove', 'local')
+  })
+})
+
+describe('doctor', () => {
+  it('passes on a good setup', async () => {
+    const r = await run(...as('bot'), 'doctor')
+    expect(r.out).toMatch(/✓ Token: authenticated as @matterbot/)
+    expect(r.out).toMatch(/✓ WebSocket/)
+    expect(r.code).toBe(0)
+  })
+  it('bad token', async () => {
+    const r = await run('--url', emu.url, '--token', 'wrongwrongwrong', 'doctor')
+    expect(r.out).toMatch(/✗ Token/)
+    expect(r.out).toMatch(/fix: The token is wrong/)
+    expect(r.code).toBe(1)
+  })
+  it('a bot in the team but in no channel gets told how to fix it', async () => {
+    const u = emu.createUser({ username: 'loner', is_bot: true })
+    const r = await run('--url', emu.url, '--token', u.token, '--json', 'doctor')
+    const checks = JSON.parse(r.out) as Array<{ name: string; ok: boolean; fix?: string }>
+    const ch = checks.find(c => c.name.startsWith('Channels in'))!
+    expect(ch.ok).toBe(false)
+    expect(ch.fix).toMatch(/Add the bot to channels/)
+    expect(r.code).toBe(1)
+  })
+  it('wrong URL and an HTML page where Mattermost should be', async () => {
+    const bad = await run('--url', 'http://127.0.0.1:1', '--token', 'x', 'doctor')
+    expect(bad.out).toMatch(/✗ Server is Mattermost.*\n.*unreachable/)
+    const server: Server = createServer((_q, s) => {
+      s.writeHead(200, { 'content-type': 'text/html' })
+      s.end('<html><body>Login</body></html>')
+    })
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    const html = await run(
+      '--url',
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      '--token',
+      'x',
+      'doctor',
+    )
+    expect(html.out).toMatch(/HTML page/)
+    server.close()
+  })
+})
+
+describe('npm start demo', () => {
+  it('plays the scripted conversation and exits 0 without a terminal', async () => {
+    const out: string[] = []
+    expect(await runStart({ interactive: false, out: s => out.push(s) })).toBe(0)
+    expect(out.join('\n')).toMatch(/answered a message, a slash command and a button click/)
+  })
+})
