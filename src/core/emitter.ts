@@ -15,7 +15,7 @@
 export type EventMap = { [event: string]: unknown[] }
 
 /** A listener for event `K` of map `M`. */
-export type Listener<M extends EventMap, K extends keyof M> = (...args: M[K]) => void | Promise<void>
+export type Listener<M extends EventMap, K extends keyof M> = (...args: M[K]) => unknown
 
 /** A minimal strongly typed event emitter. */
 export class TypedEmitter<M extends EventMap> {
