@@ -120,7 +120,7 @@ export class Bot {
   #slots: Array<() => void> = []
   #inflight = new Set<Promise<void>>()
   #waiters = new Map<string, { resolve(p: Post): void; timer: NodeJS.Timeout }>()
-  #replies = new Map<string, number[]>()
+  #replies = new Map<string, { start: number; count: number }>()
   #channelCache = new Map<string, string>()
   #secret: string
   #storage: SessionStorage
@@ -174,6 +174,7 @@ export class Bot {
 
   /** Add middleware that runs before every listener (`await next()` to continue). */
   use(...mw: Middleware<Context>[]): this {
+    this.#messageChain = undefined
     this.#middleware.push(...mw)
     return this
   }
@@ -185,6 +186,7 @@ export class Bot {
   }
 
   #listen(kind: Context['kind'], test: (ctx: Context) => boolean, handler: Handler): this {
+    this.#messageChain = undefined
     this.#listeners.push(async (ctx, next) => {
       if (ctx.kind === kind && test(ctx)) {
         const out = await handler(ctx)
@@ -347,7 +349,15 @@ export class Bot {
     return this.#receiver.urls(this.#publicUrl)[kind]
   }
 
+  #rtCache: BotRuntime | undefined
+  #messageChain: ((ctx: Context) => Promise<void>) | undefined
+
   #runtime(): BotRuntime {
+    this.#rtCache ??= this.#makeRuntime()
+    return this.#rtCache
+  }
+
+  #makeRuntime(): BotRuntime {
     return {
       client: this.client,
       me: () => this.me,
@@ -403,8 +413,14 @@ export class Bot {
     }
   }
 
-  #chain(ctx: Context): Promise<void> {
-    return this.#run(ctx, c => compose(this.#listeners)(c))
+  async #chain(ctx: Context): Promise<void> {
+    this.#messageChain ??= compose([...this.#middleware, ...this.#listeners])
+    try {
+      await this.#messageChain(ctx)
+      await ctx.saveSession()
+    } catch (err) {
+      await this.#catch(err instanceof BotError ? err : new BotError(err, ctx))
+    }
   }
 
   #runJob(job: (ctx: Context) => unknown): void {
@@ -446,16 +462,17 @@ export class Bot {
       return false
     const limit = o.loopLimit ?? 30
     const now = Date.now()
-    const recent = (this.#replies.get(p.channel_id) ?? []).filter(t => now - t < 60_000)
-    if (recent.length >= limit) {
-      this.#logger.warn(
-        { channel: ev.channelName },
-        `loop guard: more than ${limit} messages handled in a minute; dropping`,
-      )
+    let w = this.#replies.get(p.channel_id)
+    if (!w || now - w.start >= 60_000) this.#replies.set(p.channel_id, (w = { start: now, count: 0 }))
+    if (w.count >= limit) {
+      if (w.count++ === limit)
+        this.#logger.warn(
+          { channel: ev.channelName },
+          `loop guard: more than ${limit} messages in a minute here; dropping until the minute is over`,
+        )
       return false
     }
-    recent.push(now)
-    this.#replies.set(p.channel_id, recent)
+    w.count++
     return true
   }
 

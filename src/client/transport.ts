@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream'
 import type { Dispatcher, Pool } from 'undici'
 import { AbortError } from '../core/errors.js'
-import type { Logger } from '../core/logger.js'
+import { type Logger, silentLogger } from '../core/logger.js'
 import { redactString } from '../core/redact.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { ServerUrl } from '../core/url.js'
@@ -92,10 +92,16 @@ export class Transport {
   #waiters: Array<() => void> = []
   #pausedUntil = 0
   #verified: Promise<void> | undefined
+  #verifiedOk = false
   readonly opts: TransportOptions
+
+  readonly #apiPath: string
+  readonly #debug: boolean
 
   constructor(opts: TransportOptions) {
     this.opts = opts
+    this.#apiPath = new URL(opts.url.api).pathname
+    this.#debug = opts.logger !== silentLogger
   }
 
   private pool(): Promise<Pool> {
@@ -159,7 +165,10 @@ export class Transport {
 
   /** Like {@link request}, with status and headers. */
   async requestFull<T>(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse<T>> {
-    if (this.opts.verifyServer && path !== '/system/ping') await this.verify()
+    if (this.opts.verifyServer && !this.#verifiedOk && path !== '/system/ping') {
+      await this.verify()
+      this.#verifiedOk = true
+    }
     const retry = this.opts.retry
     const retries = retry ? retry.retries : 0
     const streamBody = isStream(opts.body)
@@ -269,24 +278,27 @@ export class Transport {
       }
     }
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
-    const shownPath = redactString(buildPath(path, opts.query))
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
-    const fullPath = new URL(this.opts.url.api).pathname + buildPath(path, opts.query)
+    const fullPath = this.#apiPath + buildPath(path, opts.query)
     try {
+      // undici's own timers: no per-request AbortSignal unless the caller gave one.
       const res = await pool.request({
         method: method as Dispatcher.HttpMethod,
         path: fullPath,
         headers,
         body: body ?? null,
-        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
       })
       return { res, release }
     } catch (err) {
       release()
+      const shownPath = redactString(buildPath(path, opts.query))
       if (opts.signal?.aborted)
         throw new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
-      if (timeout.aborted) throw new TimeoutError({ method, path: shownPath, timeoutMs })
+      const errCode = (err as { code?: string }).code
+      if (errCode === 'UND_ERR_HEADERS_TIMEOUT' || errCode === 'UND_ERR_BODY_TIMEOUT')
+        throw new TimeoutError({ method, path: shownPath, timeoutMs })
       const code = (err as { code?: string }).code ?? ''
       throw new NetworkError(
         `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
@@ -326,16 +338,18 @@ export class Transport {
         data = text
       }
     }
-    this.opts.logger.debug(
-      {
-        method,
-        path: redactString(buildPath(path, opts.query)),
-        status: res.statusCode,
-        ms: Date.now() - started,
-        attempt,
-      },
-      'matterkit request',
-    )
+    if (this.#debug) {
+      this.opts.logger.debug(
+        {
+          method,
+          path: redactString(buildPath(path, opts.query)),
+          status: res.statusCode,
+          ms: Date.now() - started,
+          attempt,
+        },
+        'matterkit request',
+      )
+    }
     return { status: res.statusCode, headers: res.headers, data }
   }
 

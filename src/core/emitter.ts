@@ -60,7 +60,8 @@ export class TypedEmitter<M extends EventMap> {
   emit<K extends keyof M>(event: K, ...args: M[K]): boolean {
     const list = this.#listeners.get(event)
     if (!list || list.length === 0) return false
-    for (const l of [...list]) {
+    const snapshot = list.length === 1 ? list : [...list]
+    for (const l of snapshot) {
       if (l.once) this.off(event, l.fn as unknown as Listener<M, K>)
       try {
         const r = (l.fn as (...a: M[K]) => unknown)(...args)

@@ -149,7 +149,7 @@ export class Hub {
     }
     let resumed = false
     if (conn && !this.forceGap && nextSeq > 0) {
-      const oldest = conn.dead[0]?.seq ?? conn.seq
+      const oldest = this.oldest(conn)
       if (nextSeq >= oldest && nextSeq <= conn.seq) {
         resumed = true
         conn.ws = ws
@@ -269,18 +269,33 @@ export class Hub {
 
   private enqueue(c: Conn, prefix: string): void {
     const seq = c.seq++
-    c.dead.push({ seq, text: `${prefix},"seq":${seq}}` })
-    if (c.dead.length > DEAD_QUEUE) c.dead.shift()
+    const text = `${prefix},"seq":${seq}}`
+    c.dead.push({ seq, text })
+    if (c.dead.length > DEAD_QUEUE * 2) c.dead.splice(0, c.dead.length - DEAD_QUEUE)
+    // Fast path: a live, caught-up socket gets the event at once.
+    if (c.ws && c.written === seq - 1 && c.stalledUntil === 0 && c.ws.readyState === 1) {
+      c.ws.send(text)
+      c.written = seq
+      return
+    }
     this.flush(c)
   }
 
   private flush(c: Conn): void {
-    if (!c.ws || c.stalledUntil > Date.now() || c.ws.readyState !== c.ws.OPEN) return
+    if (!c.ws || c.ws.readyState !== c.ws.OPEN) return
+    if (c.stalledUntil > Date.now()) return
+    c.stalledUntil = 0
     for (const item of c.dead) {
       if (item.seq <= c.written) continue
       c.ws.send(item.text)
       c.written = item.seq
     }
+  }
+
+  /** The replayable window: the last 128 events written. */
+  private oldest(c: Conn): number {
+    const d = c.dead
+    return d.length > DEAD_QUEUE ? d[d.length - DEAD_QUEUE]!.seq : (d[0]?.seq ?? c.seq)
   }
 
   /**

@@ -5,7 +5,7 @@
  * REST so that no `posted` event is lost.
  * @module
  */
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import type { Client } from '../client/client.js'
 import { getCredentials } from '../client/credentials.js'
 import { AuthError } from '../client/errors.js'
@@ -109,6 +109,10 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #logger: Logger
   #saveTimer: NodeJS.Timeout | undefined
   #attempt = 0
+  #WS: typeof WebSocket | undefined
+  /** Ring buffer of recently delivered post ids (dedupe across backfill and live). */
+  #ring: string[] = []
+  #ringPos = 0
 
   constructor(client: Client, options: RealtimeOptions = {}) {
     super()
@@ -172,6 +176,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
             : 'reconnecting',
       )
       try {
+        this.#WS ??= (await import('ws')).default
         await this.#session()
       } catch (err) {
         if (err instanceof AuthError) {
@@ -208,7 +213,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     const resume = this.#connectionId
       ? `?connection_id=${this.#connectionId}&sequence_number=${this.#nextSeq}`
       : ''
-    const ws = new WebSocket(`${url.websocket}${resume}`, {
+    const WS = this.#WS!
+    const ws = new WS(`${url.websocket}${resume}`, {
       headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'User-Agent': userAgent },
       rejectUnauthorized: tls.rejectUnauthorized,
       ...(tls.ca ? { ca: tls.ca } : {}),
@@ -225,7 +231,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         clearInterval(pingTimer)
         ws.removeAllListeners()
         ws.on('error', () => {})
-        if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate()
+        if (ws.readyState === 1 || ws.readyState === 0) ws.terminate()
         for (const [, p] of this.#pending) {
           clearTimeout(p.timer)
           p.reject(new RealtimeClosedError('The connection closed before the reply arrived'))
@@ -362,10 +368,10 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       const post = (ev as PostedEvent).post
       if (this.#delivered.has(post.id)) return
       this.#delivered.add(post.id)
-      if (this.#delivered.size > DEDUPE_SIZE) {
-        const first = this.#delivered.values().next().value
-        if (first !== undefined) this.#delivered.delete(first)
-      }
+      const evicted = this.#ring[this.#ringPos]
+      if (evicted !== undefined) this.#delivered.delete(evicted)
+      this.#ring[this.#ringPos] = post.id
+      this.#ringPos = (this.#ringPos + 1) % DEDUPE_SIZE
       if (post.create_at > this.#lastPostAt) this.#lastPostAt = post.create_at
       if (!post.delete_at) this.#lastIdByChannel.set(post.channel_id, post.id)
     }
@@ -511,8 +517,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     timeoutMs = this.#opts.actionTimeoutMs,
   ): Promise<RawWebSocketResponse> {
     const ws = this.#ws
-    if (!ws || ws.readyState !== WebSocket.OPEN)
-      return Promise.reject(new RealtimeClosedError('Not connected'))
+    if (!ws || ws.readyState !== 1) return Promise.reject(new RealtimeClosedError('Not connected'))
     const seq = ++this.#actionSeq
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
