@@ -129,71 +129,79 @@ export class DecodeError extends Error {}
  */
 export function decodeEvent(raw: RawWebSocketEvent): RealtimeEvent {
   const d = raw.data ?? {}
-  const base = { event: raw.event, data: d, broadcast: raw.broadcast, seq: raw.seq }
-  const need = <T>(key: string): T => {
-    const v = json<T>(d[key])
-    if (v === undefined) throw new DecodeError(`${raw.event}: data.${key} is missing or not valid JSON`)
-    return v
+  const ev = raw.event
+  // Objects are built in one literal each (no spreads): this runs for every frame.
+  if (ev === 'posted') {
+    return {
+      event: 'posted',
+      data: d,
+      broadcast: raw.broadcast,
+      seq: raw.seq,
+      post: need<Post>(ev, d, 'post'),
+      channelType: s(d.channel_type),
+      channelName: s(d.channel_name),
+      channelDisplayName: s(d.channel_display_name),
+      senderName: s(d.sender_name),
+      teamId: s(d.team_id),
+      mentions: d.mentions === undefined ? [] : (json<string[]>(d.mentions) ?? []),
+    }
   }
-  switch (raw.event) {
-    case 'posted':
-      return {
-        ...base,
-        event: 'posted',
-        post: need<Post>('post'),
-        channelType: s(d.channel_type),
-        channelName: s(d.channel_name),
-        channelDisplayName: s(d.channel_display_name),
-        senderName: s(d.sender_name),
-        teamId: s(d.team_id),
-        mentions: json<string[]>(d.mentions) ?? [],
-      }
+  const base = { event: ev, data: d, broadcast: raw.broadcast, seq: raw.seq }
+  const b = raw.broadcast
+  switch (ev) {
     case 'post_edited':
     case 'post_deleted':
     case 'ephemeral_message':
-      return { ...base, event: raw.event, post: need<Post>('post') }
+      return Object.assign(base, { event: ev, post: need<Post>(ev, d, 'post') })
     case 'reaction_added':
     case 'reaction_removed':
-      return { ...base, event: raw.event, reaction: need<Reaction>('reaction') }
+      return Object.assign(base, { event: ev, reaction: need<Reaction>(ev, d, 'reaction') })
     case 'typing':
-      return { ...base, event: 'typing', userId: s(d.user_id), parentId: s(d.parent_id) }
+      return Object.assign(base, { event: ev, userId: s(d.user_id), parentId: s(d.parent_id) })
     case 'hello':
-      return { ...base, event: 'hello', connectionId: s(d.connection_id), serverVersion: s(d.server_version) }
+      return Object.assign(base, {
+        event: ev,
+        connectionId: s(d.connection_id),
+        serverVersion: s(d.server_version),
+      })
     case 'channel_updated':
-      return { ...base, event: 'channel_updated', channel: json<Channel>(d.channel) }
+      return Object.assign(base, { event: ev, channel: json<Channel>(d.channel) })
     case 'channel_member_updated':
-      return { ...base, event: 'channel_member_updated', channelMember: need<ChannelMember>('channelMember') }
+      return Object.assign(base, { event: ev, channelMember: need<ChannelMember>(ev, d, 'channelMember') })
     case 'user_added':
-      return {
-        ...base,
-        event: 'user_added',
+      return Object.assign(base, {
+        event: ev,
         userId: s(d.user_id),
         teamId: s(d.team_id),
-        channelId: raw.broadcast?.channel_id ?? '',
-      }
+        channelId: b?.channel_id ?? '',
+      })
     case 'user_removed':
-      return {
-        ...base,
-        event: 'user_removed',
-        userId: s(d.user_id) || (raw.broadcast?.user_id ?? ''),
-        channelId: s(d.channel_id) || (raw.broadcast?.channel_id ?? ''),
+      return Object.assign(base, {
+        event: ev,
+        userId: s(d.user_id) || (b?.user_id ?? ''),
+        channelId: s(d.channel_id) || (b?.channel_id ?? ''),
         removerId: s(d.remover_id),
-      }
+      })
     case 'direct_added':
-      return {
-        ...base,
-        event: 'direct_added',
-        channelId: raw.broadcast?.channel_id ?? '',
+      return Object.assign(base, {
+        event: ev,
+        channelId: b?.channel_id ?? '',
         creatorId: s(d.creator_id),
         teammateId: s(d.teammate_id),
-      }
+      })
     case 'status_change':
-      return { ...base, event: 'status_change', userId: s(d.user_id), status: s(d.status) }
+      return Object.assign(base, { event: ev, userId: s(d.user_id), status: s(d.status) })
     case 'open_dialog':
-      return { ...base, event: 'open_dialog', dialog: need('dialog') }
+      return Object.assign(base, { event: ev, dialog: need<OpenDialogEvent['dialog']>(ev, d, 'dialog') })
     default:
       return base
   }
+}
+
+function need<T>(event: string, d: Record<string, unknown>, key: string): T {
+  const v = json<T>(d[key])
+  if (v === undefined) throw new DecodeError(`${event}: data.${key} is missing or not valid JSON`)
+  return v
 }
 
 /**

@@ -517,7 +517,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     timeoutMs = this.#opts.actionTimeoutMs,
   ): Promise<RawWebSocketResponse> {
     const ws = this.#ws
-    if (!ws || ws.readyState !== 1) return Promise.reject(new RealtimeClosedError('Not connected'))
+    if (ws?.readyState !== 1) return Promise.reject(new RealtimeClosedError('Not connected'))
     const seq = ++this.#actionSeq
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
