@@ -274,11 +274,28 @@ export class Hub {
     if (c.dead.length > DEAD_QUEUE * 2) c.dead.splice(0, c.dead.length - DEAD_QUEUE)
     // Fast path: a live, caught-up socket gets the event at once.
     if (c.ws && c.written === seq - 1 && c.stalledUntil === 0 && c.ws.readyState === 1) {
+      this.cork(c.ws)
       c.ws.send(text)
       c.written = seq
       return
     }
     this.flush(c)
+  }
+
+  /** Sockets corked in this tick: frames written in one tick leave in one syscall. */
+  private corked = new Set<Duplex>()
+
+  private cork(ws: WebSocket): void {
+    const sock = (ws as unknown as { _socket?: Duplex })._socket
+    if (!sock || this.corked.has(sock)) return
+    if (this.corked.size === 0) setImmediate(() => this.uncorkAll())
+    sock.cork()
+    this.corked.add(sock)
+  }
+
+  private uncorkAll(): void {
+    for (const s of this.corked) s.uncork()
+    this.corked.clear()
   }
 
   private flush(c: Conn): void {
