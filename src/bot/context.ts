@@ -82,7 +82,7 @@ export class Context {
   #user: Promise<User> | undefined
   #channel: Promise<Channel> | undefined
   #receivedAt = Date.now()
-  #session: Record<string, unknown> | undefined
+  #sessions = new Map<string, Record<string, unknown>>()
 
   constructor(
     rt: BotRuntime,
@@ -271,14 +271,34 @@ export class Context {
       timeout,
     )
   }
-  /** Per-user session object (loaded once, saved after the handler). */
-  async session<T extends Record<string, unknown> = Record<string, unknown>>(): Promise<T> {
-    if (!this.#session)
-      this.#session = ((await this.#rt.session.get(`user:${this.userId}`)) as Record<string, unknown>) ?? {}
-    return this.#session as T
+  /**
+   * The session object for this user (default), channel or thread: loaded once, saved after the
+   * handler returns.
+   *
+   * @example
+   * ```ts
+   * const s = await ctx.session<{ count?: number }>('channel')
+   * s.count = (s.count ?? 0) + 1
+   * ```
+   */
+  async session<T extends Record<string, unknown> = Record<string, unknown>>(
+    scope: 'user' | 'channel' | 'thread' = 'user',
+  ): Promise<T> {
+    const key =
+      scope === 'user'
+        ? `user:${this.userId}`
+        : scope === 'channel'
+          ? `channel:${this.channelId}`
+          : `thread:${this.rootId || this.post?.id || this.channelId}`
+    let s = this.#sessions.get(key)
+    if (!s) {
+      s = ((await this.#rt.session.get(key)) as Record<string, unknown>) ?? {}
+      this.#sessions.set(key, s)
+    }
+    return s as T
   }
-  /** @internal Persist the session if it was used. */
+  /** @internal Persist the sessions that were used. */
   async saveSession(): Promise<void> {
-    if (this.#session) await this.#rt.session.set(`user:${this.userId}`, this.#session)
+    for (const [k, v] of this.#sessions) await this.#rt.session.set(k, v)
   }
 }

@@ -175,7 +175,10 @@ export class Transport {
     const idempotent = (opts.idempotent ?? IDEMPOTENT.has(method)) && !streamBody
     for (let attempt = 0; ; attempt++) {
       const wait = this.#pausedUntil - Date.now()
-      if (wait > 0) await sleep(wait, opts.signal)
+      // After a client-wide pause, spread the waiting requests out so they do not all hit the
+      // limit again at the same instant.
+      if (wait > 0)
+        await sleep(wait + (attempt > 0 ? Math.random() * Math.min(2000, 100 * attempt) : 0), opts.signal)
       let res: RawResponse
       try {
         res = await this.send(method, path, opts, attempt)
@@ -196,7 +199,7 @@ export class Transport {
         const retryAfterMs = retryAfter(res.headers)
         this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + retryAfterMs)
         this.opts.onRateLimited({ method, path: shownPath, retryAfterMs, attempt })
-        if (this.opts.onRateLimit === 'throw' || attempt >= Math.max(retries, 10) || streamBody) {
+        if (this.opts.onRateLimit === 'throw' || attempt >= Math.max(retries, 30) || streamBody) {
           throw new RateLimitedError(
             `${method} ${shownPath} was rate limited by the server (429); retry after ${retryAfterMs} ms.`,
             { method, path: shownPath, status: 429, requestId, retryAfterMs },

@@ -247,7 +247,7 @@ describe('errors', () => {
 
 describe('rate limiting', () => {
   it('429 storm: 1,000 creates under a tight limit → exactly 1,000 posts, none twice', async () => {
-    const limited = await startEmulator({ rateLimit: { perSecond: 400, burst: 20 } })
+    const limited = await startEmulator({ rateLimit: { perSecond: 300, burst: 5 } })
     const c = new Client({ url: limited.url, token: limited.seed.users.bot.token, maxConcurrency: 16 })
     let limitedEvents = 0
     c.on('rateLimited', () => {
