@@ -14,6 +14,7 @@ import { startEmulator } from '../emulator/index.js'
 import '../realtime/index.js'
 import type { Channel } from '../types/index.js'
 import { configPath, loadDotEnv, readConfig, resolveConnection, writeConfig } from './config.js'
+import { runDev } from './dev.js'
 import { runDoctor } from './doctor.js'
 import { runStart } from './start.js'
 
@@ -119,6 +120,25 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .action(async () => {
       const code = await runStart({ interactive: !!process.stdin.isTTY && !process.env.CI, out: io.out })
       if (code) throw new ExitError(code, 'demo failed')
+    })
+
+  program
+    .command('dev [bot]')
+    .description('emulator + your bot (restarted on file change) + a terminal chat as alice')
+    .option('--port <port>', 'emulator port', '8065')
+    .action(async (botFile: string | undefined, o: { port: string }) => {
+      const interactive = !!process.stdin.isTTY && !process.env.CI
+      const dev = await runDev({
+        ...(botFile ? { bot: botFile } : {}),
+        port: Number(o.port),
+        chat: interactive,
+        out: io.out,
+      })
+      if (!interactive) {
+        io.out('No terminal: Ctrl-C to stop.')
+        await new Promise<void>(resolve => process.once('SIGINT', () => resolve()))
+        await dev.stop()
+      }
     })
 
   program

@@ -140,3 +140,46 @@ describe('npm start demo', () => {
     expect(out.join('\n')).toMatch(/answered a message, a slash command and a button click/)
   })
 })
+
+describe('dev', () => {
+  it('runs the emulator and the bot module, and restarts it when the file changes', async () => {
+    const { writeFileSync } = await import('node:fs')
+    const { runDev } = await import('../../src/cli/dev.js')
+    const { Client } = await import('../../src/index.js')
+    const botDir = mkdtempSync(join(tmpdir(), 'mkdev-'))
+    const file = join(botDir, 'bot.mjs')
+    const src = (word: string) =>
+      `const base = process.env.MATTERMOST_URL + '/api/v4'; const h = { authorization: 'Bearer ' + process.env.MATTERMOST_TOKEN, 'content-type': 'application/json' };
+       const ch = await (await fetch(base + '/teams/name/matterkit/channels/name/town-square', { headers: h })).json();
+       await fetch(base + '/posts', { method: 'POST', headers: h, body: JSON.stringify({ channel_id: ch.id, message: '${word}' }) });
+       setInterval(() => {}, 1000)`
+    writeFileSync(file, src('first'))
+    const out: string[] = []
+    const dev = await runDev({ bot: file, port: 0, out: s => out.push(s) })
+    const seen = async (word: string) => {
+      const end = Date.now() + 8000
+      for (;;) {
+        const admin = new Client({ url: dev.url, token: '' + (await adminToken()) })
+        const list = await admin.posts.forChannel(
+          (await admin.channels.getByTeamName('matterkit', 'town-square')).id,
+        )
+        await admin.close()
+        if (Object.values(list.posts).some(p => p.message === word)) return
+        if (Date.now() > end) throw new Error(`bot never posted ${word}`)
+        await new Promise(r => setTimeout(r, 100))
+      }
+    }
+    const adminToken = async () => {
+      const r = await fetch(`${dev.url}/api/v4/users/login`, {
+        method: 'POST',
+        body: JSON.stringify({ login_id: 'admin', password: 'admin-password-1' }),
+      })
+      return r.headers.get('token')
+    }
+    await seen('first')
+    writeFileSync(file, src('second'))
+    await seen('second')
+    expect(out.join('\n')).toMatch(/restarting the bot/)
+    await dev.stop()
+  }, 20_000)
+})
