@@ -63,6 +63,7 @@ export interface FastifyLikeRequest {
   headers: Record<string, string | string[] | undefined>
   body?: unknown
 }
+/** The part of a Fastify reply the adapter uses. */
 export interface FastifyLikeReply {
   code(status: number): FastifyLikeReply
   headers(h: Record<string, string>): FastifyLikeReply

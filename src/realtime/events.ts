@@ -26,54 +26,68 @@ export interface PostedEvent extends EventBase<'posted'> {
   teamId: string
   mentions: string[]
 }
+/** The `post_edited` event, decoded. */
 export interface PostEditedEvent extends EventBase<'post_edited'> {
   post: Post
 }
+/** The `post_deleted` event, decoded. */
 export interface PostDeletedEvent extends EventBase<'post_deleted'> {
   post: Post
 }
+/** The `ephemeral_message` event, decoded. */
 export interface EphemeralMessageEvent extends EventBase<'ephemeral_message'> {
   post: Post
 }
+/** The `reaction_added` event, decoded. */
 export interface ReactionAddedEvent extends EventBase<'reaction_added'> {
   reaction: Reaction
 }
+/** The `reaction_removed` event, decoded. */
 export interface ReactionRemovedEvent extends EventBase<'reaction_removed'> {
   reaction: Reaction
 }
+/** The `typing` event, decoded. */
 export interface TypingEvent extends EventBase<'typing'> {
   userId: string
   parentId: string
 }
+/** The `hello` event, decoded. */
 export interface HelloEvent extends EventBase<'hello'> {
   connectionId: string
   serverVersion: string
 }
+/** The `channel_updated` event, decoded. */
 export interface ChannelUpdatedEvent extends EventBase<'channel_updated'> {
   channel: Channel | undefined
 }
+/** The `channel_member_updated` event, decoded. */
 export interface ChannelMemberUpdatedEvent extends EventBase<'channel_member_updated'> {
   channelMember: ChannelMember
 }
+/** The `user_added` event, decoded. */
 export interface UserAddedEvent extends EventBase<'user_added'> {
   userId: string
   teamId: string
   channelId: string
 }
+/** The `user_removed` event, decoded. */
 export interface UserRemovedEvent extends EventBase<'user_removed'> {
   userId: string
   channelId: string
   removerId: string
 }
+/** The `direct_added` event, decoded. */
 export interface DirectAddedEvent extends EventBase<'direct_added'> {
   channelId: string
   creatorId: string
   teammateId: string
 }
+/** The `status_change` event, decoded. */
 export interface StatusChangeEvent extends EventBase<'status_change'> {
   userId: string
   status: string
 }
+/** The `open_dialog` event, decoded. */
 export interface OpenDialogEvent extends EventBase<'open_dialog'> {
   dialog: { trigger_id: string; url: string; dialog: Dialog }
 }

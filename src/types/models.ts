@@ -27,6 +27,7 @@ export interface StatusOK {
   status: 'OK'
 }
 
+/** Mattermost's `User` object, as the server sends it. */
 export interface User {
   id: Id
   create_at: Millis
@@ -55,8 +56,10 @@ export interface User {
   remote_id?: string
 }
 
+/** Mattermost's `UserStatusValue` object, as the server sends it. */
 export type UserStatusValue = 'online' | 'away' | 'dnd' | 'offline' | 'ooo'
 
+/** Mattermost's `UserStatus` object, as the server sends it. */
 export interface UserStatus {
   user_id: Id
   status: UserStatusValue
@@ -66,6 +69,7 @@ export interface UserStatus {
   dnd_end_time?: number
 }
 
+/** Mattermost's `Team` object, as the server sends it. */
 export interface Team {
   id: Id
   create_at: Millis
@@ -85,6 +89,7 @@ export interface Team {
   policy_id?: string | null
 }
 
+/** Mattermost's `TeamMember` object, as the server sends it. */
 export interface TeamMember {
   team_id: Id
   user_id: Id
@@ -99,6 +104,7 @@ export interface TeamMember {
 /** `O` open, `P` private, `D` direct, `G` group. */
 export type ChannelType = 'O' | 'P' | 'D' | 'G'
 
+/** Mattermost's `Channel` object, as the server sends it. */
 export interface Channel {
   id: Id
   create_at: Millis
@@ -121,6 +127,7 @@ export interface Channel {
   total_msg_count?: number
 }
 
+/** Mattermost's `ChannelMember` object, as the server sends it. */
 export interface ChannelMember {
   channel_id: Id
   user_id: Id
@@ -138,12 +145,14 @@ export interface ChannelMember {
   scheme_guest?: boolean
 }
 
+/** Mattermost's `PostPriority` object, as the server sends it. */
 export interface PostPriority {
   priority: '' | 'important' | 'urgent'
   requested_ack?: boolean
   persistent_notifications?: boolean
 }
 
+/** Mattermost's `PostMetadata` object, as the server sends it. */
 export interface PostMetadata {
   embeds?: unknown[]
   emojis?: unknown[]
@@ -154,6 +163,7 @@ export interface PostMetadata {
   acknowledgements?: unknown[]
 }
 
+/** Mattermost's `Post` object, as the server sends it. */
 export interface Post {
   id: Id
   create_at: Millis
@@ -193,6 +203,7 @@ export interface PostProps {
   [key: string]: unknown
 }
 
+/** Mattermost's `PostList` object, as the server sends it. */
 export interface PostList {
   order: Id[]
   posts: Record<Id, Post>
@@ -202,10 +213,12 @@ export interface PostList {
   first_inaccessible_post_time?: Millis
 }
 
+/** Mattermost's `PostSearchResults` object, as the server sends it. */
 export interface PostSearchResults extends PostList {
   matches?: Record<Id, string[]> | null
 }
 
+/** Mattermost's `Reaction` object, as the server sends it. */
 export interface Reaction {
   user_id: Id
   post_id: Id
@@ -217,6 +230,7 @@ export interface Reaction {
   channel_id?: Id
 }
 
+/** Mattermost's `FileInfo` object, as the server sends it. */
 export interface FileInfo {
   id: Id
   user_id: Id
@@ -236,22 +250,26 @@ export interface FileInfo {
   archived?: boolean
 }
 
+/** Mattermost's `FileUploadResponse` object, as the server sends it. */
 export interface FileUploadResponse {
   file_infos: FileInfo[]
   client_ids: string[]
 }
 
+/** Mattermost's `MessageAttachmentField` object, as the server sends it. */
 export interface MessageAttachmentField {
   title: string
   value: string | number
   short?: boolean
 }
 
+/** Mattermost's `PostActionOption` object, as the server sends it. */
 export interface PostActionOption {
   text: string
   value: string
 }
 
+/** Mattermost's `PostAction` object, as the server sends it. */
 export interface PostAction {
   id?: string
   type?: 'button' | 'select'
@@ -265,6 +283,7 @@ export interface PostAction {
   cookie?: string
 }
 
+/** Mattermost's `MessageAttachment` object, as the server sends it. */
 export interface MessageAttachment {
   id?: number
   fallback?: string
@@ -285,6 +304,7 @@ export interface MessageAttachment {
   actions?: PostAction[]
 }
 
+/** Mattermost's `Command` object, as the server sends it. */
 export interface Command {
   id: Id
   token: string
@@ -306,6 +326,7 @@ export interface Command {
   plugin_id?: string
 }
 
+/** Mattermost's `CommandResponse` object, as the server sends it. */
 export interface CommandResponse {
   response_type?: 'in_channel' | 'ephemeral' | ''
   text?: string
@@ -321,6 +342,7 @@ export interface CommandResponse {
   extra_responses?: CommandResponse[]
 }
 
+/** Mattermost's `IncomingWebhook` object, as the server sends it. */
 export interface IncomingWebhook {
   id: Id
   create_at: Millis
@@ -336,6 +358,7 @@ export interface IncomingWebhook {
   channel_locked: boolean
 }
 
+/** Mattermost's `OutgoingWebhook` object, as the server sends it. */
 export interface OutgoingWebhook {
   id: Id
   token: string
@@ -368,6 +391,7 @@ export interface IncomingWebhookPayload {
   priority?: PostPriority
 }
 
+/** Mattermost's `BotAccount` object, as the server sends it. */
 export interface BotAccount {
   user_id: Id
   username: string
@@ -381,6 +405,7 @@ export interface BotAccount {
   system_owned?: boolean
 }
 
+/** Mattermost's `UserAccessToken` object, as the server sends it. */
 export interface UserAccessToken {
   id: Id
   /** Only present in the create response. */
@@ -391,6 +416,7 @@ export interface UserAccessToken {
   expires_at?: Millis
 }
 
+/** Mattermost's `CustomEmoji` object, as the server sends it. */
 export interface CustomEmoji {
   id: Id
   creator_id: Id
@@ -400,6 +426,7 @@ export interface CustomEmoji {
   delete_at: Millis
 }
 
+/** Mattermost's `Preference` object, as the server sends it. */
 export interface Preference {
   user_id: Id
   category: string
@@ -407,13 +434,16 @@ export interface Preference {
   value: string
 }
 
+/** Mattermost's `SystemPing` object, as the server sends it. */
 export interface SystemPing {
   status: 'OK' | 'UNHEALTHY'
   [key: string]: unknown
 }
 
+/** Mattermost's `DialogElementType` object, as the server sends it. */
 export type DialogElementType = 'text' | 'textarea' | 'select' | 'bool' | 'radio' | 'date' | 'datetime'
 
+/** Mattermost's `DialogElement` object, as the server sends it. */
 export interface DialogElement {
   display_name: string
   name: string
@@ -431,6 +461,7 @@ export interface DialogElement {
   multiselect?: boolean
 }
 
+/** Mattermost's `Dialog` object, as the server sends it. */
 export interface Dialog {
   callback_id?: string
   title: string
@@ -442,6 +473,7 @@ export interface Dialog {
   state?: string
 }
 
+/** Mattermost's `OpenDialogRequest` object, as the server sends it. */
 export interface OpenDialogRequest {
   trigger_id: string
   url: string
@@ -460,6 +492,7 @@ export interface DialogSubmission {
   cancelled: boolean
 }
 
+/** Mattermost's `SubmitDialogResponse` object, as the server sends it. */
 export interface SubmitDialogResponse {
   errors?: Record<string, string>
   error?: string
@@ -480,6 +513,7 @@ export interface PostActionRequest {
   context: Record<string, unknown>
 }
 
+/** Mattermost's `PostActionResponse` object, as the server sends it. */
 export interface PostActionResponse {
   update?: Partial<Post> & { message?: string; props?: PostProps }
   ephemeral_text?: string
@@ -522,6 +556,7 @@ export interface OutgoingWebhookRequest {
   file_ids: string
 }
 
+/** Mattermost's `OutgoingWebhookResponse` object, as the server sends it. */
 export interface OutgoingWebhookResponse {
   text?: string | null
   username?: string
