@@ -413,8 +413,13 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         }
       } while (this.#backfillAgain && !this.#stopped)
     })().finally(() => {
-      this.#backfilling = false
       this.#backfillRun = undefined
+      // A lost resume reported between the loop's last check and here needs one more pass.
+      if (this.#backfillAgain && !this.#stopped) {
+        this.#backfill()
+        return
+      }
+      this.#backfilling = false
       for (const m of this.#held.splice(0)) this.#deliver(m)
     })
   }
