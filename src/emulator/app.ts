@@ -1,24 +1,49 @@
 /**
  * The emulator's HTTP layer: routing, authentication, rate limiting, fault injection and the
- * shared helpers REST handlers use.
+ * shared helpers REST handlers use. See docs/emulator-internals.md.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Post } from '../types/index.js'
 import type { Hub } from './hub.js'
 import type { Session, Store, StoredUser } from './store.js'
-import { AppError, newId, readBody, sendError, sendJson } from './util.js'
+import { AppError, forbidden, newId, readBody, sendError, sendJson } from './util.js'
 
-/** Feature switches and limits, named as in Mattermost's config. */
+/**
+ * Feature switches and limits, named and defaulted as in Mattermost's config (except where noted).
+ *
+ * @example
+ * ```ts
+ * const emu = await startEmulator({ config: { EnableUserAccessTokens: true } })
+ * emu.config.EnableCommands = false // later calls to /commands answer 501
+ * ```
+ */
 export interface EmulatorConfig {
+  /** Slash commands (default true). */
   EnableCommands: boolean
+  /** Incoming webhooks (default true). */
   EnableIncomingWebhooks: boolean
+  /** Outgoing webhooks (default true). */
   EnableOutgoingWebhooks: boolean
+  /** Personal access tokens for humans (default false; bots are exempt). */
   EnableUserAccessTokens: boolean
+  /** `POST /bots` (default false → 403). */
   EnableBotAccountCreation: boolean
+  /** Honour `override_username` from integrations (real default false; the emulator defaults to true). */
   EnablePostUsernameOverride: boolean
+  /** Honour `override_icon_url` from integrations (real default false; the emulator defaults to true). */
   EnablePostIconOverride: boolean
+  /** File uploads (default true; false → 403). */
+  EnableFileAttachments: boolean
+  /** Custom emoji endpoints (default true). */
+  EnableCustomEmoji: boolean
+  /** Fill `detailed_error` in AppErrors (default false: always `""`). */
+  EnableDeveloper: boolean
+  /** Body limit for API requests (default 300000). */
   MaximumPayloadSizeBytes: number
+  /** Upload limit per file (default 104857600). */
   MaxFileSize: number
+  /** Public URL (default the emulator's own URL). */
   SiteURL: string
 }
 
@@ -29,16 +54,19 @@ export interface Ctx {
   params: Record<string, string>
   query: URLSearchParams
   requestId: string
+  /** The session of the token in the request, if it is valid. */
   session: Session | undefined
-  /** The raw body (read lazily by `body()`/`json()`). */
+  /** The raw body (read once, up to `limit`, default `MaximumPayloadSizeBytes`, else 413). */
   raw(limit?: number): Promise<Buffer>
+  /** The body parsed as JSON; 400 `api.context.invalid_body_param.app_error` when it is not JSON. */
   json<T = Record<string, unknown>>(): Promise<T>
-  /** The authenticated user; throws 401 otherwise. */
+  /** The authenticated user; throws 401 `api.context.session_expired.app_error` otherwise. */
   user(): StoredUser
 }
 
 /** What a handler returns: a JSON reply, or `undefined` when it wrote the response itself. */
 export type Reply = { status?: number; body: unknown; headers?: Record<string, string> } | undefined
+/** A route handler. Throw `AppError` for error replies. */
 export type Handler = (ctx: Ctx) => Promise<Reply> | Reply
 
 interface Route {
@@ -48,14 +76,65 @@ interface Route {
   handler: Handler
 }
 
+/** Rate limiting options (Mattermost's `RateLimitSettings`). */
+export interface RateLimitOptions {
+  perSecond: number
+  burst: number
+  /** Key by token instead of by client address (default false, as on the real server). */
+  varyByUser?: boolean
+}
+
+/** `{"status":"OK"}`, the reply of successful action endpoints. */
+export const OK: Reply = { body: { status: 'OK' } }
+
+/** Whether the user holds the system_admin role. */
+export function isSystemAdmin(u: StoredUser): boolean {
+  return u.roles.split(' ').includes('system_admin')
+}
+
+/** The authenticated user or 401 (alias of `ctx.user()`). */
+export function requireSession(ctx: Ctx): StoredUser {
+  return ctx.user()
+}
+
+/** 403 unless the caller is a system admin. */
+export function requireSystemAdmin(ctx: Ctx): StoredUser {
+  const u = ctx.user()
+  if (!isSystemAdmin(u)) throw forbidden()
+  return u
+}
+
+/** 403 unless the caller is a member of the channel (or a system admin). */
+export function requireChannelMember(app: App, ctx: Ctx, channelId: string): StoredUser {
+  const u = ctx.user()
+  if (!app.store.isChannelMember(channelId, u.id) && !isSystemAdmin(u)) throw forbidden()
+  return u
+}
+
+/** 403 unless the caller is a member of the team (or a system admin). */
+export function requireTeamMember(app: App, ctx: Ctx, teamId: string): StoredUser {
+  const u = ctx.user()
+  if (!app.store.isTeamMember(teamId, u.id) && !isSystemAdmin(u)) throw forbidden()
+  return u
+}
+
+interface Pending {
+  state: 'pending' | 'done'
+  postId?: string
+  at: number
+}
+
 export class App {
   private routes: Route[] = []
-  /** Remaining forced failures: [count, status, pathRe, retryAfter]. */
+  /** Remaining forced failures. */
   fail: { n: number; status: number; path?: RegExp; retryAfterSec: number } | undefined
   slowMs = 0
-  rate: { perSecond: number; burst: number; tat: Map<string, number> } | undefined
+  rate: (RateLimitOptions & { tat: Map<string, number> }) | undefined
   /** Called after every post created through the normal path (outgoing webhooks subscribe). */
-  postCreated: Array<(post: import('../types/index.js').Post, user: StoredUser) => void> = []
+  postCreated: Array<(post: Post, user: StoredUser) => void> = []
+  /** The server-wide `pending_post_id` cache (§3.1). */
+  pendingPosts = new Map<string, Pending>()
+  log: (line: string) => void = () => {}
 
   constructor(
     readonly store: Store,
@@ -63,6 +142,7 @@ export class App {
     readonly config: EmulatorConfig,
   ) {}
 
+  /** Register a route. `:name` segments become `ctx.params.name`. First match wins. */
   route(method: string, pattern: string, handler: Handler): void {
     const keys: string[] = []
     const re = new RegExp(
@@ -74,18 +154,21 @@ export class App {
     this.routes.push({ method, re, keys, handler })
   }
 
+  /** Resolve the request's token (cookie, then `Bearer`, then `Token`) to a session. */
   sessionFor(req: IncomingMessage): Session | undefined {
-    const auth = req.headers.authorization
-    let token: string | undefined
-    const cookie = req.headers.cookie?.match(/(?:^|;\s*)MMAUTHTOKEN=([^;]+)/)?.[1]
-    if (cookie) token = cookie
-    else if (auth && auth.slice(0, 6).toLowerCase() === 'bearer') token = auth.slice(7)
-    else if (auth && auth.slice(0, 5).toLowerCase() === 'token') token = auth.slice(6)
-    return token ? this.store.sessions.get(token.trim()) : undefined
+    const token = tokenOf(req)
+    if (!token) return undefined
+    const s = this.store.sessions.get(token)
+    if (!s) return undefined
+    if (s.tokenId) {
+      const t = this.store.tokens.get(s.tokenId)
+      if (!t?.is_active || (t.expires_at && t.expires_at < Date.now())) return undefined
+    }
+    return s
   }
 
   /** GCRA limiter as in throttled v2; returns headers and whether the request may pass. */
-  private limit(key: string): { ok: boolean; headers: Record<string, string> } {
+  limit(key: string): { ok: boolean; headers: Record<string, string> } {
     const r = this.rate!
     const interval = 1000 / r.perSecond
     const tolerance = interval * r.burst
@@ -107,23 +190,32 @@ export class App {
     return { ok: true, headers }
   }
 
+  /** Rate-limit check for any request (API, hooks, WebSocket upgrade); false when limited. */
+  checkRate(
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+  ): { ok: boolean; headers: Record<string, string> } {
+    if (!this.rate) return { ok: true, headers: {} }
+    const token = this.rate.varyByUser ? tokenOf(req) : undefined
+    const r = this.limit(token ? `t:${token}` : `a:${req.socket.remoteAddress ?? ''}`)
+    if (!r.ok && res) {
+      req.resume()
+      res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', ...r.headers })
+      res.end('limit exceeded\n')
+    }
+    return r
+  }
+
+  private reply(res: ServerResponse, err: AppError, requestId: string): void {
+    sendError(res, err, requestId, this.config.EnableDeveloper)
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newId()
     const url = new URL(req.url ?? '/', 'http://x')
-    let extraHeaders: Record<string, string> = {}
-    if (this.rate) {
-      const session = this.sessionFor(req)
-      const key = session?.token ?? req.socket.remoteAddress ?? ''
-      const r = this.limit(key)
-      extraHeaders = r.headers
-      if (!r.ok) {
-        req.resume()
-        res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', ...r.headers })
-        res.end('limit exceeded\n')
-        return
-      }
-    }
-    for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v)
+    const rl = this.checkRate(req, res)
+    if (!rl.ok) return
+    for (const [k, v] of Object.entries(rl.headers)) res.setHeader(k, v)
     if (this.slowMs) await new Promise(r => setTimeout(r, this.slowMs))
     const f = this.fail
     if (f && f.n > 0 && (!f.path || f.path.test(url.pathname))) {
@@ -139,7 +231,8 @@ export class App {
         })
         res.end('limit exceeded\n')
       } else {
-        sendError(res, new AppError(f.status, 'api.emulator.injected_fault', 'Injected fault.'), requestId)
+        const id = f.status === 503 ? 'api.context.server_busy.app_error' : 'api.emulator.injected_fault'
+        this.reply(res, new AppError(f.status, id, 'Injected fault.', 'emulator fault injection'), requestId)
       }
       return
     }
@@ -169,6 +262,7 @@ export class App {
         params[k] = decodeURIComponent(m![i + 1]!)
       })
       const session = this.sessionFor(req)
+      const hadToken = !!tokenOf(req)
       let rawBody: Buffer | undefined
       const store = this.store
       const config = this.config
@@ -202,6 +296,7 @@ export class App {
               401,
               'api.context.session_expired.app_error',
               'Invalid or expired session, please login again.',
+              hadToken ? 'token invalid, expired or revoked' : 'no token in request',
             )
           }
           return u
@@ -214,13 +309,25 @@ export class App {
     } catch (err) {
       req.resume()
       if (res.headersSent) return void res.end()
-      if (err instanceof AppError) sendError(res, err, requestId)
-      else
-        sendError(
+      if (err instanceof AppError) this.reply(res, err, requestId)
+      else {
+        this.log(`emulator: internal error on ${req.method} ${path}: ${(err as Error).message}`)
+        this.reply(
           res,
-          new AppError(500, 'api.emulator.internal', `Internal error: ${(err as Error).message}`),
+          new AppError(500, 'api.emulator.internal', 'Internal error.', (err as Error).message),
           requestId,
         )
+      }
     }
   }
+}
+
+/** The token of a request, if any (cookie first, then `Authorization: Bearer|Token`). */
+export function tokenOf(req: IncomingMessage): string | undefined {
+  const cookie = req.headers.cookie?.match(/(?:^|;\s*)MMAUTHTOKEN=([^;]+)/)?.[1]
+  if (cookie) return cookie
+  const auth = req.headers.authorization
+  if (auth && auth.slice(0, 6).toLowerCase() === 'bearer') return auth.slice(7).trim() || undefined
+  if (auth && auth.slice(0, 5).toLowerCase() === 'token') return auth.slice(6).trim() || undefined
+  return undefined
 }

@@ -175,7 +175,6 @@ export class Hub {
       }
     })
     ws.on('error', () => {})
-    this.setStatus(userId, 'online')
     if (resumed) this.flush(c)
     else
       this.enqueue(
@@ -186,6 +185,7 @@ export class Hub {
           { user_id: userId },
         ),
       )
+    this.setStatus(userId, 'online')
   }
 
   private onAction(c: Conn, ws: WebSocket, raw: Buffer): void {
@@ -250,6 +250,8 @@ export class Hub {
     if (s && !s.manual && s.status !== status) {
       s.status = status
       s.last_activity_at = Date.now()
+      this.store.touch('status', userId)
+      this.broadcast('status_change', { status, user_id: userId }, { user_id: userId })
     }
   }
 
@@ -374,7 +376,9 @@ export class Hub {
     }
   }
 
-  /** Fault: stop reading and writing on every socket for `ms` (a half-open link). */
+  private stallTimers = new Set<NodeJS.Timeout>()
+
+  /** Fault: stop reading and writing on every socket for `ms` (a half-open link: no events, no pings). */
   stallSockets(ms: number): void {
     const until = Date.now() + ms
     for (const c of this.conns.values()) {
@@ -383,14 +387,30 @@ export class Hub {
       const sock = (c.ws as unknown as { _socket?: Duplex })._socket
       sock?.pause()
       const ws = c.ws
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        this.stallTimers.delete(timer)
         sock?.resume()
         if (c.ws === ws) this.flush(c)
-      }, ms).unref()
+      }, ms)
+      timer.unref()
+      this.stallTimers.add(timer)
+    }
+  }
+
+  /** End every stall now. */
+  unstall(): void {
+    for (const t of this.stallTimers) clearTimeout(t)
+    this.stallTimers.clear()
+    for (const c of this.conns.values()) {
+      if (!c.stalledUntil) continue
+      c.stalledUntil = 0
+      ;(c.ws as unknown as { _socket?: Duplex } | null)?._socket?.resume()
+      this.flush(c)
     }
   }
 
   close(): void {
+    for (const t of this.stallTimers) clearTimeout(t)
     clearInterval(this.pingTimer)
     clearInterval(this.reapTimer)
     for (const c of this.conns.values()) c.ws?.terminate()

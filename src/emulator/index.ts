@@ -5,43 +5,71 @@
  * ```ts
  * import { startEmulator } from 'matterkit/emulator'
  * const emu = await startEmulator({ port: 0 })
- * console.log(emu.url, emu.seed.users.bot.token)
+ * console.log(emu.url, emu.seed.users.bot.username)
  * await emu.stop()
  * ```
  * @module
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Channel, Team } from '../types/index.js'
-import { App, type EmulatorConfig } from './app.js'
+import type { Channel, Team, TeamMember } from '../types/index.js'
+import { App, type EmulatorConfig, type RateLimitOptions } from './app.js'
 import { Hub } from './hub.js'
-import { registerIntegrations } from './integrations.js'
+import { registerIntegrations } from './integrations/index.js'
+import { attachPersistence, type Persistence } from './persist.js'
 import { createPost } from './posts.js'
+import { createBot, createToken, registerBots } from './rest-bots.js'
 import { registerCore } from './rest-core.js'
 import { registerPosts } from './rest-posts.js'
 import { Store, type StoredUser } from './store.js'
 
-export type { EmulatorConfig } from './app.js'
+export type { EmulatorConfig, RateLimitOptions } from './app.js'
 
-/** Options of {@link startEmulator}. */
+/**
+ * Options of {@link startEmulator}.
+ *
+ * @example
+ * ```ts
+ * const opts: EmulatorOptions = { port: 8065, persist: '.matterkit/state', rateLimit: { perSecond: 10, burst: 100 } }
+ * ```
+ */
 export interface EmulatorOptions {
-  /** TCP port; 0 (default) picks a free one. */
+  /** TCP port; 0 (default) picks a free one. The CLI uses 8065. */
   port?: number
   /** Interface to bind; default `127.0.0.1`. */
   host?: string
   /** Public URL used for `response_url` etc.; default the emulator's own URL. */
   siteUrl?: string
-  /** Mattermost-style rate limiting (GCRA); off by default. */
-  rateLimit?: { perSecond: number; burst: number } | false
-  /** Config overrides. */
+  /**
+   * Directory for state that survives a restart (SQLite through the optional `better-sqlite3`,
+   * else an append-only journal). Default: in memory only.
+   */
+  persist?: string
+  /** Mattermost-style rate limiting (GCRA, real headers, plain-text 429); off by default. */
+  rateLimit?: RateLimitOptions | false
+  /** Config overrides (see {@link EmulatorConfig}). */
   config?: Partial<EmulatorConfig>
-  /** Server WebSocket ping interval in ms (real server: 60 000). */
+  /** Receives one line per notable event (internal errors); secrets are never logged. */
+  log?: (line: string) => void
+  /**
+   * Server WebSocket ping interval in ms. Default 60 000, the real server's value; tests of
+   * keep-alive logic may lower it.
+   */
   wsPingIntervalMs?: number
   /** Create the seed team, channels and users (default true). */
   seed?: boolean
 }
 
-/** A seeded user. Humans have a password; every user has a ready token. */
+/**
+ * A seeded or created user. Humans have a password; every user has a ready token (a personal
+ * access token, usable as `Authorization: Bearer <token>`).
+ *
+ * @example
+ * ```ts
+ * const { alice } = emu.seed.users
+ * await fetch(`${emu.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${alice.token}` } })
+ * ```
+ */
 export interface SeedUser {
   id: string
   username: string
@@ -51,33 +79,69 @@ export interface SeedUser {
   is_bot: boolean
 }
 
-/** A seeded channel. */
+/**
+ * A seeded or created channel.
+ *
+ * @example
+ * ```ts
+ * const { id, name } = emu.seed.channels.townSquare // name 'town-square'
+ * ```
+ */
 export type SeedChannel = Pick<Channel, 'id' | 'name' | 'display_name' | 'type' | 'team_id'>
 
-/** What the emulator creates at start. */
+/**
+ * What the emulator creates at start. `admin` is a system admin; alice, bob and the bot
+ * (`matterbot`) are team members and in town-square and off-topic; `privateRoom`
+ * ('private-room', type P) holds admin and alice only. Passwords: `admin-password-1`,
+ * `alice-password-1`, `bob-password-1`. Tokens are new on every run (kept with `persist`).
+ *
+ * @example
+ * ```ts
+ * const { team, channels, users } = emu.seed
+ * ```
+ */
 export interface Seed {
   team: Pick<Team, 'id' | 'name' | 'display_name'>
   channels: { townSquare: SeedChannel; offTopic: SeedChannel; privateRoom: SeedChannel }
   users: { admin: SeedUser; alice: SeedUser; bob: SeedUser; bot: SeedUser }
 }
 
-/** Fault injection for tests. */
+/**
+ * Fault injection for tests.
+ *
+ * @example
+ * ```ts
+ * emu.faults.failNext(2, 503, { path: /\/posts$/ })
+ * emu.faults.dropSockets()
+ * emu.faults.reset()
+ * ```
+ */
 export interface Faults {
   /** Terminate every WebSocket; the connections stay resumable, as on a real server. */
   dropSockets(): void
-  /** Stop reading and writing on every socket for `ms` (a half-open link). */
+  /** Stop writing to every socket (no pings, no events) for `ms`: a half-open link. */
   stallSockets(ms: number): void
-  /** The next resume attempt cannot replay: new `connection_id` + `hello`. */
+  /** The next resume attempt(s) cannot replay: new `connection_id` + `hello`, seq from 0. */
   forceSequenceGap(): void
   /** The next `n` REST calls (matching `path`) answer `status` (429 is plain text with real headers). */
   failNext(n: number, status: number, opts?: { path?: RegExp; retryAfterSec?: number }): void
-  /** Add latency to every REST response. */
+  /** Add `ms` of latency to every REST response until `reset()`. */
   slow(ms: number): void
   /** Clear every fault. */
   reset(): void
 }
 
-/** A running emulator. */
+/**
+ * A running emulator.
+ *
+ * @example
+ * ```ts
+ * const emu = await startEmulator()
+ * const carol = emu.createUser({ username: 'carol', password: 'carol-password-1' })
+ * emu.addToChannel(emu.seed.channels.townSquare.id, carol.id)
+ * await emu.stop()
+ * ```
+ */
 export interface Emulator {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string
@@ -85,23 +149,35 @@ export interface Emulator {
   /** Live config; tests may toggle features. */
   readonly config: EmulatorConfig
   readonly faults: Faults
-  /** Create a user (with a token) and add it to the seed team. */
-  createUser(input: { username: string; password?: string; is_bot?: boolean; roles?: string }): SeedUser
-  /** Create a channel in the seed team. */
+  /** Create a user with a token (bots also get a Bot record owned by admin) and add it to the seed team. */
+  createUser(input: {
+    username: string
+    password?: string
+    is_bot?: boolean
+    roles?: string
+    email?: string
+  }): SeedUser
+  /** Create a channel in the seed team (or `team_id`), with the given members. */
   createChannel(input: {
     name: string
     display_name?: string
     type?: 'O' | 'P'
     members?: string[]
+    team_id?: string
   }): SeedChannel
   /** Add a user to a channel (emits `user_added`). */
   addToChannel(channelId: string, userId: string): void
-  /** Create a post as a user, as `POST /posts` would. */
+  /** Add a user to a team (default the seed team; emits `added_to_team`). */
+  addToTeam(userId: string, teamId?: string): TeamMember
+  /** Create a post as a user, as `POST /posts` would (events, hooks). */
   post(userId: string, channelId: string, message: string, rootId?: string): { id: string }
   /** Number of live WebSocket connections. */
   readonly liveSockets: number
+  /** Close every socket and the server (and flush persisted state). */
   stop(): Promise<void>
 }
+
+const SEED_PASSWORDS = { admin: 'admin-password-1', alice: 'alice-password-1', bob: 'bob-password-1' }
 
 /**
  * Start an emulator.
@@ -109,7 +185,10 @@ export interface Emulator {
  * @example
  * ```ts
  * const emu = await startEmulator()
- * const mm = new Client({ url: emu.url, token: emu.seed.users.bot.token })
+ * const res = await fetch(`${emu.url}/api/v4/users/me`, {
+ *   headers: { Authorization: `Bearer ${emu.seed.users.bot.token}` },
+ * })
+ * await emu.stop()
  * ```
  */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
@@ -122,16 +201,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     EnableBotAccountCreation: false,
     EnablePostUsernameOverride: true,
     EnablePostIconOverride: true,
+    EnableFileAttachments: true,
+    EnableCustomEmoji: true,
+    EnableDeveloper: false,
     MaximumPayloadSizeBytes: 300_000,
     MaxFileSize: 104_857_600,
     SiteURL: '',
     ...opts.config,
   }
+  const persistence: Persistence | undefined = opts.persist
+    ? attachPersistence(store, opts.persist)
+    : undefined
   const hub = new Hub(store, { pingIntervalMs: opts.wsPingIntervalMs ?? 60_000, authTimeoutMs: 5000 })
   const app = new App(store, hub, config)
+  if (opts.log) app.log = opts.log
   if (opts.rateLimit) app.rate = { ...opts.rateLimit, tat: new Map() }
   registerCore(app)
   registerPosts(app)
+  registerBots(app)
   registerIntegrations(app)
 
   const server = createServer((req, res) => {
@@ -144,6 +231,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       socket.destroy()
       return
     }
+    const rl = app.checkRate(req, undefined)
+    if (!rl.ok) {
+      const h = Object.entries(rl.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n${h}Content-Length: 15\r\nConnection: close\r\n\r\nlimit exceeded\n`,
+      )
+      return
+    }
     hub.handleUpgrade(req, socket, head, app.sessionFor(req))
   })
   await new Promise<void>((resolve, reject) => {
@@ -154,49 +251,79 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`
   config.SiteURL ||= opts.siteUrl ?? url
 
-  const team = store.createTeam('matterkit', 'Matterkit')
-  const seedUser = (u: StoredUser, password?: string): SeedUser => {
-    store.teamMembers.get(team.id)!.add(u.id)
-    const s = store.createSession(u.id, !password)
-    return {
-      id: u.id,
-      username: u.username,
-      email: u.email,
-      token: s.token,
-      is_bot: u.is_bot,
-      ...(password ? { password } : {}),
+  const toSeedUser = (u: StoredUser, token: string, password?: string): SeedUser => ({
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    token,
+    is_bot: u.is_bot,
+    ...(password ? { password } : {}),
+  })
+  const addToTeam = (teamId: string, userId: string): TeamMember => {
+    const had = store.isTeamMember(teamId, userId)
+    const m = store.addTeamMember(teamId, userId)
+    if (!had) hub.broadcast('added_to_team', { team_id: teamId, user_id: userId }, { user_id: userId })
+    return m
+  }
+  const toSeedChannel = (c: Channel): SeedChannel => ({
+    id: c.id,
+    name: c.name,
+    display_name: c.display_name,
+    type: c.type,
+    team_id: c.team_id,
+  })
+
+  let seed = store.meta.get('seed') as Seed | undefined
+  let adminId = seed?.users.admin.id ?? ''
+  if (!seed && opts.seed !== false) {
+    const team = store.createTeam('matterkit', 'Matterkit')
+    const human = (username: keyof typeof SEED_PASSWORDS, roles?: string): SeedUser => {
+      const password = SEED_PASSWORDS[username]
+      const u = store.createUser({ username, password, ...(roles ? { roles } : {}) })
+      store.addTeamMember(team.id, u.id)
+      return toSeedUser(u, createToken(app, u.id, 'matterkit seed').token!, password)
     }
-  }
-  const admin = seedUser(
-    store.createUser({ username: 'admin', password: 'admin-password-1', roles: 'system_user system_admin' }),
-    'admin-password-1',
-  )
-  const alice = seedUser(
-    store.createUser({ username: 'alice', password: 'alice-password-1' }),
-    'alice-password-1',
-  )
-  const bob = seedUser(store.createUser({ username: 'bob', password: 'bob-password-1' }), 'bob-password-1')
-  const bot = seedUser(store.createUser({ username: 'matterbot', is_bot: true }))
-  const ch = (name: string, display: string, type: 'O' | 'P', members: string[]): SeedChannel => {
-    const c = store.createChannel({
-      team_id: team.id,
-      name,
-      display_name: display,
-      type,
-      creator_id: admin.id,
+    const admin = human('admin', 'system_user system_admin')
+    adminId = admin.id
+    const alice = human('alice')
+    const bob = human('bob')
+    const { user: botUser } = createBot(app, {
+      username: 'matterbot',
+      display_name: 'Matterbot',
+      description: 'The seeded bot',
+      owner_id: admin.id,
     })
-    for (const m of members) store.addChannelMember(c.id, m)
-    return { id: c.id, name: c.name, display_name: c.display_name, type: c.type, team_id: c.team_id }
+    store.addTeamMember(team.id, botUser.id)
+    const bot = toSeedUser(botUser, createToken(app, botUser.id, 'matterkit seed').token!)
+    const ch = (name: string, display: string, type: 'O' | 'P', members: string[]): SeedChannel => {
+      const c = store.createChannel({
+        team_id: team.id,
+        name,
+        display_name: display,
+        type,
+        creator_id: admin.id,
+      })
+      for (const m of members) store.addChannelMember(c.id, m)
+      return toSeedChannel(c)
+    }
+    const everyone = [admin.id, alice.id, bob.id, bot.id]
+    seed = {
+      team: { id: team.id, name: team.name, display_name: team.display_name },
+      channels: {
+        townSquare: ch('town-square', 'Town Square', 'O', everyone),
+        offTopic: ch('off-topic', 'Off-Topic', 'O', everyone),
+        privateRoom: ch('private-room', 'Private Room', 'P', [admin.id, alice.id]),
+      },
+      users: { admin, alice, bob, bot },
+    }
+    store.meta.set('seed', seed)
+    store.touch('meta', 'seed')
   }
-  const everyone = [admin.id, alice.id, bob.id, bot.id]
-  const seed: Seed = {
-    team: { id: team.id, name: team.name, display_name: team.display_name },
-    channels: {
-      townSquare: ch('town-square', 'Town Square', 'O', everyone),
-      offTopic: ch('off-topic', 'Off-Topic', 'O', everyone),
-      privateRoom: ch('private-room', 'Private Room', 'P', [admin.id, alice.id]),
-    },
-    users: { admin, alice, bob, bot },
+  const theSeed = seed ?? (undefined as unknown as Seed)
+  const defaultTeam = (): string => {
+    if (theSeed) return theSeed.team.id
+    const first = store.teams.values().next().value
+    return first ? first.id : store.createTeam('matterkit', 'Matterkit').id
   }
 
   const faults: Faults = {
@@ -215,31 +342,58 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       app.fail = undefined
       app.slowMs = 0
       hub.forceGap = false
+      hub.unstall()
     },
   }
 
+  let stopped = false
   return {
     url,
-    seed,
+    seed: theSeed,
     config,
     faults,
     get liveSockets() {
       return hub.liveCount
     },
     createUser(input) {
-      const u = store.createUser(input)
-      return seedUser(u, input.password)
+      let u: StoredUser
+      if (input.is_bot) {
+        u = createBot(app, { username: input.username, owner_id: adminId }).user
+      } else {
+        u = store.createUser({
+          username: input.username,
+          ...(input.password ? { password: input.password } : {}),
+          ...(input.roles ? { roles: input.roles } : {}),
+          ...(input.email ? { email: input.email } : {}),
+        })
+      }
+      store.addTeamMember(defaultTeam(), u.id)
+      hub.broadcast('new_user', { user_id: u.id }, {})
+      return toSeedUser(u, createToken(app, u.id, 'matterkit test').token!, input.password)
     },
     createChannel(input) {
-      return ch(input.name, input.display_name ?? input.name, input.type ?? 'O', input.members ?? [])
+      const teamId = input.team_id ?? defaultTeam()
+      const c = store.createChannel({
+        team_id: teamId,
+        name: input.name,
+        display_name: input.display_name ?? input.name,
+        type: input.type ?? 'O',
+        creator_id: adminId,
+      })
+      for (const m of input.members ?? []) store.addChannelMember(c.id, m)
+      return toSeedChannel(c)
     },
     addToChannel(channelId, userId) {
+      if (store.isChannelMember(channelId, userId)) return
       store.addChannelMember(channelId, userId)
       hub.broadcast(
         'user_added',
         { user_id: userId, team_id: store.channels.get(channelId)?.team_id ?? '' },
         { channel_id: channelId },
       )
+    },
+    addToTeam(userId, teamId) {
+      return addToTeam(teamId ?? defaultTeam(), userId)
     },
     post(userId, channelId, message, rootId) {
       const p = createPost(app, store.users.get(userId)!, {
@@ -250,9 +404,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return { id: p.id }
     },
     async stop() {
+      if (stopped) return
+      stopped = true
       hub.close()
       server.closeAllConnections()
       await new Promise<void>(r => server.close(() => r()))
+      persistence?.close()
     },
   }
 }

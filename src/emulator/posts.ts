@@ -3,7 +3,7 @@
  * @module
  */
 import type { Post, PostProps } from '../types/index.js'
-import type { App } from './app.js'
+import { type App, isSystemAdmin } from './app.js'
 import type { StoredUser } from './store.js'
 import { AppError, badParam, forbidden, isValidId, newId, notFound } from './util.js'
 
@@ -16,8 +16,30 @@ const RESERVED_PROPS = [
   'override_icon_emoji',
 ]
 
-/** A copy of a post fit for clients: `integration` removed from every action. */
+/** A step of {@link sanitizePost}: return the post unchanged or a sanitised copy (never mutate). */
+export type PostSanitizer = (post: Post) => Post
+
+const sanitizers = new Set<PostSanitizer>()
+
+/**
+ * Add a step to {@link sanitizePost} (idempotent; module-wide, so register a module-level function,
+ * not a closure per emulator).
+ */
+export function addPostSanitizer(fn: PostSanitizer): void {
+  sanitizers.add(fn)
+}
+
+/**
+ * The one function every post goes through before it reaches a client (REST replies and WS
+ * events): `integration` removed from every attachment action, then the registered sanitizers.
+ */
 export function sanitizePost(post: Post): Post {
+  let out = stripIntegration(post)
+  for (const fn of sanitizers) out = fn(out)
+  return out
+}
+
+function stripIntegration(post: Post): Post {
   const atts = post.props?.attachments
   if (!Array.isArray(atts) || !atts.some(a => a.actions?.some(x => x.integration))) return post
   return {
@@ -32,14 +54,6 @@ export function sanitizePost(post: Post): Post {
   }
 }
 
-interface Pending {
-  state: 'pending' | 'done'
-  postId?: string
-  at: number
-}
-
-const pendingPosts = new Map<string, Pending>()
-
 export interface CreatePostInput {
   channel_id?: unknown
   message?: unknown
@@ -48,12 +62,18 @@ export interface CreatePostInput {
   props?: unknown
   type?: unknown
   pending_post_id?: unknown
+  create_at?: unknown
 }
 
 export interface CreatePostOptions {
   /** Integration-authored (webhook/command): reserved props allowed, no outgoing webhooks. */
   trusted?: boolean
+  /** Run the `app.postCreated` hooks (default: true unless `trusted`). */
   fireWebhooks?: boolean
+  /** `set_online` of the `posted` event (default true). */
+  setOnline?: boolean
+  /** Honour `create_at` (sysadmins only on the real server). */
+  allowCreateAt?: boolean
 }
 
 /** Validate and create a post as `user`, broadcast `posted`, and run the post-created hooks. */
@@ -64,11 +84,12 @@ export function createPost(
   opts: CreatePostOptions = {},
 ): Post {
   const { store } = app
+  const pendingPosts = app.pendingPosts
   const channelId = input.channel_id
   if (!isValidId(channelId)) throw badParam('channel_id')
   const channel = store.channels.get(channelId)
   if (!channel) throw notFound('app.channel.get.existing.app_error', 'existing channel')
-  if (!store.isChannelMember(channelId, user.id) && !user.roles.includes('system_admin')) throw forbidden()
+  if (!store.isChannelMember(channelId, user.id) && !isSystemAdmin(user)) throw forbidden()
   if (channel.delete_at) {
     throw new AppError(
       400,
@@ -139,7 +160,8 @@ export function createPost(
       for (const [k, v] of pendingPosts) if (Date.now() - v.at > 30_000) pendingPosts.delete(k)
     }
   }
-  const t = store.now()
+  let t = store.now()
+  if (opts.allowCreateAt && typeof input.create_at === 'number' && input.create_at > 0) t = input.create_at
   const post: Post = {
     id: newId(),
     create_at: t,
@@ -162,18 +184,21 @@ export function createPost(
     participants: null,
     metadata: {},
   }
-  for (const id of fileIds) store.files.get(id)!.info.post_id = post.id
+  for (const id of fileIds) {
+    store.files.get(id)!.info.post_id = post.id
+    store.touch('file', id)
+  }
   if (fileIds.length) post.metadata = { files: fileIds.map(id => store.files.get(id)!.info) }
   store.insertPost(post)
   if (pendingId) pendingPosts.set(pendingId, { state: 'done', postId: post.id, at: Date.now() })
   const echo = { ...post, pending_post_id: pendingId }
-  broadcastPosted(app, echo, user)
+  broadcastPosted(app, echo, user, opts.setOnline ?? true)
   if (opts.fireWebhooks !== false && !opts.trusted) for (const h of app.postCreated) h(post, user)
   return echo
 }
 
 /** Emit `posted` with the fields of protocol.md §4.6 (mentions computed per recipient). */
-export function broadcastPosted(app: App, post: Post, author: StoredUser): void {
+export function broadcastPosted(app: App, post: Post, author: StoredUser, setOnline = true): void {
   const { store } = app
   const channel = store.channels.get(post.channel_id)!
   const mentioned = new Set<string>()
@@ -192,10 +217,14 @@ export function broadcastPosted(app: App, post: Post, author: StoredUser): void 
     channel_type: channel.type,
     post: JSON.stringify(sanitizePost(post)),
     sender_name: senderName,
-    set_online: true,
+    set_online: setOnline,
     team_id: channel.team_id,
   }
-  if (post.file_ids?.length) data.otherFile = 'true'
+  if (post.file_ids?.length) {
+    data.otherFile = 'true'
+    if (post.file_ids.some(id => app.store.files.get(id)?.info.mime_type.startsWith('image/')))
+      data.image = 'true'
+  }
   app.hub.broadcast('posted', data, { channel_id: channel.id }, userId =>
     mentioned.has(userId) ? { ...data, mentions: JSON.stringify([userId]) } : undefined,
   )

@@ -75,8 +75,7 @@ export function registerCore(app: App): void {
     const loginId = body?.login_id ?? ''
     const u = body?.id
       ? store.users.get(body.id)
-      : (store.usersByName.get(loginId.toLowerCase()) ??
-        [...store.users.values()].find(x => x.email === loginId))
+      : (store.usersByName.get(loginId.toLowerCase()) ?? store.userByEmail(loginId))
     if (!body?.password)
       throw new AppError(400, 'api.user.login.blank_pwd.app_error', 'Password field must not be blank')
     if (u?.is_bot)
@@ -92,7 +91,7 @@ export function registerCore(app: App): void {
     return { body: publicUser(u), headers: { Token: session.token } }
   })
   app.route('POST', '/api/v4/users/logout', ctx => {
-    if (ctx.session) store.sessions.delete(ctx.session.token)
+    if (ctx.session) store.deleteSession(ctx.session.token)
     return OK
   })
   app.route('GET', '/api/v4/users/me', ctx => ({ body: publicUser(ctx.user()) }))
@@ -151,7 +150,7 @@ export function registerCore(app: App): void {
   })
   app.route('GET', '/api/v4/users/email/:email', ctx => {
     ctx.user()
-    const u = [...store.users.values()].find(x => x.email === ctx.params.email)
+    const u = store.userByEmail(ctx.params.email!)
     if (!u) throw notFound('app.user.missing_account.const', 'user')
     return { body: publicUser(u) }
   })
@@ -165,13 +164,16 @@ export function registerCore(app: App): void {
     const id = userParam(ctx)
     const me = ctx.user()
     if (id !== me.id && !me.roles.includes('system_admin')) throw forbidden()
-    const body = await ctx.json<{ status?: string; user_id?: string }>()
+    const body = await ctx.json<{ status?: string; user_id?: string; dnd_end_time?: number }>()
+    if (body?.user_id !== undefined && body.user_id !== id) throw badParam('user_id')
     if (!body || !['online', 'away', 'dnd', 'offline', 'ooo'].includes(body.status ?? ''))
       throw badParam('status')
     const s = store.statuses.get(id)!
     s.status = body.status as typeof s.status
     s.manual = true
     s.last_activity_at = Date.now()
+    if (s.status === 'dnd' && typeof body.dnd_end_time === 'number') s.dnd_end_time = body.dnd_end_time
+    store.touch('status', id)
     hub.broadcast('status_change', { status: s.status, user_id: id }, { user_id: id })
     return { body: s }
   })
@@ -230,6 +232,7 @@ export function registerCore(app: App): void {
       else list.push(entry)
     }
     store.preferences.set(id, list)
+    store.touch('prefs', id)
     hub.broadcast('preferences_changed', { preferences: JSON.stringify(prefs) }, { user_id: id })
     return OK
   })
@@ -260,14 +263,7 @@ export function registerCore(app: App): void {
     const t = teamOr404(ctx, ctx.params.team_id!)
     const ids = [...(store.teamMembers.get(t.id) ?? [])]
     return {
-      body: paginate(ctx, ids).map(user_id => ({
-        team_id: t.id,
-        user_id,
-        roles: 'team_user',
-        delete_at: 0,
-        scheme_user: true,
-        scheme_admin: false,
-      })),
+      body: paginate(ctx, ids).map(user_id => store.teamMember(t.id, user_id)),
     }
   })
   app.route('POST', '/api/v4/teams/:team_id/members', async ctx => {
@@ -275,19 +271,9 @@ export function registerCore(app: App): void {
     const body = await ctx.json<{ user_id?: string }>()
     if (!isValidId(body?.user_id)) throw badParam('user_id')
     getUserOr404(app, body.user_id)
-    store.teamMembers.get(t.id)!.add(body.user_id)
+    const member = store.addTeamMember(t.id, body.user_id)
     hub.broadcast('added_to_team', { team_id: t.id, user_id: body.user_id }, { user_id: body.user_id })
-    return {
-      status: 201,
-      body: {
-        team_id: t.id,
-        user_id: body.user_id,
-        roles: 'team_user',
-        delete_at: 0,
-        scheme_user: true,
-        scheme_admin: false,
-      },
-    }
+    return { status: 201, body: member }
   })
 
   // --- channels ---
@@ -382,6 +368,7 @@ export function registerCore(app: App): void {
     for (const k of ['display_name', 'name', 'header', 'purpose'] as const)
       if (typeof b?.[k] === 'string') ch[k] = b[k]!
     ch.update_at = store.now()
+    store.touch('channel', ch.id)
     hub.broadcast('channel_updated', { channel: JSON.stringify(ch) }, { channel_id: ch.id })
     return { body: ch }
   }
@@ -396,6 +383,8 @@ export function registerCore(app: App): void {
         'Cannot delete direct or group message channels',
       )
     ch.delete_at = store.now()
+    ch.update_at = ch.delete_at
+    store.touch('channel', ch.id)
     hub.broadcast('channel_deleted', { channel_id: ch.id, delete_at: ch.delete_at }, { team_id: ch.team_id })
     return OK
   })
@@ -443,8 +432,8 @@ export function registerCore(app: App): void {
     const id = userParam(ctx)
     if (!store.isChannelMember(ch.id, id))
       throw notFound('app.channel.get_member.missing.app_error', 'channel member')
+    store.removeChannelMember(ch.id, id)
     hub.broadcast('user_removed', { user_id: id, remover_id: me.id }, { channel_id: ch.id })
-    store.channelMembers.get(ch.id)!.delete(id)
     hub.broadcast('user_removed', { channel_id: ch.id, remover_id: me.id }, { user_id: id })
     return OK
   })
@@ -452,7 +441,12 @@ export function registerCore(app: App): void {
     const id = userParam(ctx)
     const b = await ctx.json<{ channel_id?: string }>()
     const m = b?.channel_id ? store.channelMembers.get(b.channel_id)?.get(id) : undefined
-    if (m) m.last_viewed_at = Date.now()
+    if (m) {
+      m.last_viewed_at = Date.now()
+      m.msg_count = app.store.channels.get(m.channel_id)?.total_msg_count ?? m.msg_count
+      m.mention_count = 0
+      store.touch('channelMember', `${m.channel_id}:${id}`)
+    }
     if (b?.channel_id) hub.broadcast('channel_viewed', { channel_id: b.channel_id }, { user_id: id })
     return { body: { status: 'OK', last_viewed_at_times: {} } }
   })

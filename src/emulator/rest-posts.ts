@@ -81,6 +81,7 @@ export function registerPosts(app: App): void {
   const edited = (p: Post, messageChanged: boolean): void => {
     p.update_at = store.now()
     if (messageChanged) p.edit_at = p.update_at
+    store.touch('post', p.id)
     hub.broadcast('post_edited', { post: JSON.stringify(sanitizePost(p)) }, { channel_id: p.channel_id })
   }
 
@@ -132,6 +133,7 @@ export function registerPosts(app: App): void {
     editable(ctx, p)
     p.delete_at = store.now()
     p.update_at = p.delete_at
+    store.touch('post', p.id)
     hub.broadcast('post_deleted', { post: JSON.stringify(sanitizePost(p)) }, { channel_id: p.channel_id })
     return OK
   })
@@ -237,6 +239,8 @@ export function registerPosts(app: App): void {
       listR.push(r)
       store.reactions.set(p.id, listR)
       p.has_reactions = true
+      store.touch('reactions', p.id)
+      store.touch('post', p.id)
       hub.broadcast('reaction_added', { reaction: JSON.stringify(r) }, { channel_id: p.channel_id })
     }
     return { status: 201, body: r }
@@ -254,6 +258,8 @@ export function registerPosts(app: App): void {
     if (i >= 0) {
       const [r] = listR.splice(i, 1)
       p.has_reactions = listR.length > 0
+      store.touch('reactions', p.id)
+      store.touch('post', p.id)
       hub.broadcast('reaction_removed', { reaction: JSON.stringify(r) }, { channel_id: p.channel_id })
     }
     return OK
@@ -288,6 +294,7 @@ export function registerPosts(app: App): void {
       archived: false,
     }
     store.files.set(info.id, { info, data })
+    store.touch('file', info.id)
     return info
   }
   app.route('POST', '/api/v4/files', async ctx => {

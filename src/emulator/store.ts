@@ -1,10 +1,12 @@
 /**
- * The emulator's in-memory state. Plain maps; every mutation goes through these methods so the
- * REST layer and the integrations share one source of truth.
+ * The emulator's state. Plain maps in memory; every mutation goes through these methods or is
+ * followed by `touch(kind, key)` so the optional persistence layer (persist.ts) can write the
+ * changed rows. The REST layer and the integrations share this one source of truth.
  * @module
  */
 import { createHash } from 'node:crypto'
 import type {
+  BotAccount,
   Channel,
   ChannelMember,
   Command,
@@ -12,8 +14,10 @@ import type {
   IncomingWebhook,
   OutgoingWebhook,
   Post,
+  Preference,
   Reaction,
   Team,
+  TeamMember,
   User,
   UserStatus,
 } from '../types/index.js'
@@ -24,16 +28,53 @@ export interface StoredUser extends User {
   password?: string
 }
 
+/** A resolved token. `tokenId` is set for personal access tokens. */
 export interface Session {
   token: string
   userId: string
   isIntegration: boolean
+  tokenId?: string
 }
+
+/** A personal access token as stored (the secret stays server-side). */
+export interface StoredToken {
+  id: string
+  token: string
+  user_id: string
+  description: string
+  is_active: boolean
+  expires_at: number
+}
+
+/** Row kinds the persistence layer knows. Keys: ids, or `a:b` for membership rows. */
+export type Kind =
+  | 'user'
+  | 'session'
+  | 'token'
+  | 'bot'
+  | 'team'
+  | 'teamMember'
+  | 'channel'
+  | 'channelMember'
+  | 'post'
+  | 'reactions'
+  | 'file'
+  | 'status'
+  | 'prefs'
+  | 'command'
+  | 'inhook'
+  | 'outhook'
+  | 'meta'
+
+/** Receives changed rows (see persist.ts). */
+export type TouchListener = (kind: Kind, key: string) => void
 
 export class Store {
   users = new Map<string, StoredUser>()
   usersByName = new Map<string, StoredUser>()
   sessions = new Map<string, Session>()
+  tokens = new Map<string, StoredToken>()
+  bots = new Map<string, BotAccount>()
   teams = new Map<string, Team>()
   teamMembers = new Map<string, Set<string>>() // team → users
   channels = new Map<string, Channel>()
@@ -46,8 +87,16 @@ export class Store {
   commands = new Map<string, Command>()
   incomingHooks = new Map<string, IncomingWebhook>()
   outgoingHooks = new Map<string, OutgoingWebhook>()
-  preferences = new Map<string, Array<{ user_id: string; category: string; name: string; value: string }>>()
+  preferences = new Map<string, Preference[]>()
+  meta = new Map<string, unknown>()
+  /** Set by the persistence layer; called for every changed row. */
+  onTouch: TouchListener | undefined
   private lastTs = 0
+
+  /** Record that a row changed (or was deleted) so persistence writes it. Cheap when not persisting. */
+  touch(kind: Kind, key: string): void {
+    this.onTouch?.(kind, key)
+  }
 
   /** A strictly increasing millisecond timestamp. */
   now(): number {
@@ -56,12 +105,21 @@ export class Store {
     return this.lastTs
   }
 
+  userByEmail(email: string): StoredUser | undefined {
+    const e = email.toLowerCase()
+    for (const u of this.users.values()) if (u.email.toLowerCase() === e) return u
+    return undefined
+  }
+
   createUser(input: {
     username: string
     email?: string
     password?: string
     is_bot?: boolean
     roles?: string
+    first_name?: string
+    last_name?: string
+    nickname?: string
   }): StoredUser {
     const t = this.now()
     const user: StoredUser = {
@@ -71,29 +129,45 @@ export class Store {
       delete_at: 0,
       username: input.username.toLowerCase(),
       auth_service: '',
-      email: input.email ?? `${input.username}@example.com`,
-      nickname: '',
-      first_name: '',
-      last_name: '',
+      email: (input.email ?? `${input.username}@example.com`).toLowerCase(),
+      nickname: input.nickname ?? '',
+      first_name: input.first_name ?? '',
+      last_name: input.last_name ?? '',
       position: '',
       roles: input.roles ?? 'system_user',
       props: {},
       notify_props: {},
+      last_password_update: t,
+      last_picture_update: 0,
       locale: 'en',
       timezone: { automaticTimezone: '', manualTimezone: '', useAutomaticTimezone: 'true' },
+      mfa_active: false,
       is_bot: input.is_bot ?? false,
       ...(input.password ? { password: input.password } : {}),
     }
-    this.users.set(user.id, user)
-    this.usersByName.set(user.username, user)
+    this.putUser(user)
     this.statuses.set(user.id, { user_id: user.id, status: 'offline', manual: false, last_activity_at: t })
+    this.touch('status', user.id)
     return user
   }
 
-  createSession(userId: string, isIntegration: boolean, token = newId()): Session {
-    const s = { token, userId, isIntegration }
+  /** Insert or re-index a user (also after a username change). */
+  putUser(user: StoredUser, oldUsername?: string): void {
+    if (oldUsername && oldUsername !== user.username) this.usersByName.delete(oldUsername)
+    this.users.set(user.id, user)
+    this.usersByName.set(user.username, user)
+    this.touch('user', user.id)
+  }
+
+  createSession(userId: string, isIntegration: boolean, token = newId(), tokenId?: string): Session {
+    const s: Session = { token, userId, isIntegration, ...(tokenId ? { tokenId } : {}) }
     this.sessions.set(token, s)
+    this.touch('session', token)
     return s
+  }
+
+  deleteSession(token: string): void {
+    if (this.sessions.delete(token)) this.touch('session', token)
   }
 
   createTeam(name: string, displayName: string): Team {
@@ -117,7 +191,35 @@ export class Store {
     }
     this.teams.set(team.id, team)
     this.teamMembers.set(team.id, new Set())
+    this.touch('team', team.id)
     return team
+  }
+
+  addTeamMember(teamId: string, userId: string): TeamMember {
+    const set = this.teamMembers.get(teamId)!
+    if (!set.has(userId)) {
+      set.add(userId)
+      this.touch('teamMember', `${teamId}:${userId}`)
+    }
+    return this.teamMember(teamId, userId)
+  }
+
+  removeTeamMember(teamId: string, userId: string): void {
+    if (this.teamMembers.get(teamId)?.delete(userId)) this.touch('teamMember', `${teamId}:${userId}`)
+  }
+
+  teamMember(teamId: string, userId: string): TeamMember {
+    const admin = this.users.get(userId)?.roles.includes('system_admin') ?? false
+    return {
+      team_id: teamId,
+      user_id: userId,
+      roles: admin ? 'team_user team_admin' : 'team_user',
+      delete_at: 0,
+      scheme_user: true,
+      scheme_admin: admin,
+      scheme_guest: false,
+      explicit_roles: '',
+    }
   }
 
   createChannel(input: {
@@ -148,10 +250,16 @@ export class Store {
       group_constrained: null,
       total_msg_count: 0,
     }
-    this.channels.set(ch.id, ch)
-    this.channelMembers.set(ch.id, new Map())
-    this.postsByChannel.set(ch.id, [])
+    this.putChannel(ch)
     return ch
+  }
+
+  /** Insert a channel (or re-index one loaded from disk). */
+  putChannel(ch: Channel): void {
+    this.channels.set(ch.id, ch)
+    if (!this.channelMembers.has(ch.id)) this.channelMembers.set(ch.id, new Map())
+    if (!this.postsByChannel.has(ch.id)) this.postsByChannel.set(ch.id, [])
+    this.touch('channel', ch.id)
   }
 
   addChannelMember(channelId: string, userId: string): ChannelMember {
@@ -166,13 +274,26 @@ export class Store {
       last_viewed_at: 0,
       msg_count: 0,
       mention_count: 0,
-      notify_props: { desktop: 'default', mark_unread: 'all' },
+      notify_props: {
+        desktop: 'default',
+        email: 'default',
+        mark_unread: 'all',
+        push: 'default',
+        ignore_channel_mentions: 'default',
+      },
       last_update_at: t,
       scheme_user: true,
       scheme_admin: false,
     }
     members.set(userId, m)
+    this.touch('channelMember', `${channelId}:${userId}`)
     return m
+  }
+
+  removeChannelMember(channelId: string, userId: string): boolean {
+    const ok = this.channelMembers.get(channelId)?.delete(userId) ?? false
+    if (ok) this.touch('channelMember', `${channelId}:${userId}`)
+    return ok
   }
 
   isChannelMember(channelId: string, userId: string): boolean {
@@ -225,19 +346,21 @@ export class Store {
 
   insertPost(post: Post): void {
     this.posts.set(post.id, post)
-    const list = this.postsByChannel.get(post.channel_id)
-    list?.push(post)
+    this.postsByChannel.get(post.channel_id)?.push(post)
+    this.touch('post', post.id)
     const ch = this.channels.get(post.channel_id)
     if (ch) {
       ch.last_post_at = post.create_at
       if (!post.root_id) ch.last_root_post_at = post.create_at
       ch.total_msg_count = (ch.total_msg_count ?? 0) + 1
+      this.touch('channel', ch.id)
     }
     if (post.root_id) {
       const root = this.posts.get(post.root_id)
       if (root) {
         root.reply_count += 1
         root.last_reply_at = post.create_at
+        this.touch('post', root.id)
       }
     }
   }

@@ -20,7 +20,7 @@ export function isValidId(id: unknown): id is string {
   return typeof id === 'string' && id.length === 26 && /^[a-z0-9]+$/.test(id)
 }
 
-/** An error the emulator answers as AppError JSON. */
+/** An error the emulator answers as AppError JSON (`status`, `id`, message, detailed error). */
 export class AppError extends Error {
   constructor(
     readonly status: number,
@@ -35,7 +35,7 @@ export class AppError extends Error {
 export const VERSION = '10.11.0'
 export const VERSION_HEADER = `${VERSION}.${VERSION}.emulator.false`
 
-/** Write a JSON response with Mattermost's headers. */
+/** Write a JSON response with Mattermost's headers (`Content-Type: application/json` exactly). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
@@ -43,17 +43,25 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, req
     'X-Request-ID': requestId,
     'X-Version-ID': VERSION_HEADER,
     'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    Expires: '0',
     'Content-Length': Buffer.byteLength(text),
   })
   res.end(text)
 }
 
-/** Write an AppError. */
-export function sendError(res: ServerResponse, err: AppError, requestId: string): void {
+/** Write an AppError; `detailed_error` is emptied unless `developer` (EnableDeveloper) is on. */
+export function sendError(res: ServerResponse, err: AppError, requestId: string, developer = false): void {
   sendJson(
     res,
     err.status,
-    { id: err.id, message: err.message, detailed_error: '', request_id: requestId, status_code: err.status },
+    {
+      id: err.id,
+      message: err.message,
+      detailed_error: developer ? err.detailed : '',
+      request_id: requestId,
+      status_code: err.status,
+    },
     requestId,
   )
 }
@@ -97,6 +105,7 @@ export function badUrlParam(name: string): AppError {
   )
 }
 
+/** 403 `api.context.permissions.app_error`. */
 export function forbidden(): AppError {
   return new AppError(
     403,
@@ -105,6 +114,17 @@ export function forbidden(): AppError {
   )
 }
 
+/** 404 with the given error id. */
 export function notFound(id: string, what: string): AppError {
   return new AppError(404, id, `Unable to find the ${what}.`)
+}
+
+/** 501 for a feature turned off in the config. */
+export function disabled(id: string): AppError {
+  return new AppError(501, id, 'This feature has been disabled by the system admin.')
+}
+
+/** Mattermost's username rule: 3–22 chars, starts with a letter, `a-z0-9.-_`. */
+export function isValidUsername(name: unknown): name is string {
+  return typeof name === 'string' && /^[a-z][a-z0-9.\-_]{2,21}$/.test(name)
 }

@@ -204,7 +204,10 @@ describe('RealtimeClient', () => {
   // Known issue (see the closing note): under heavy CPU contention this test has lost a few
   // hundred posts about one run in eight; the cause is still being investigated. The retry keeps
   // CI usable; a consistent loss still fails it.
-  it('10,000 posts through a proxy that cuts connections at random points: each delivered once, in order per channel', { retry: 2, timeout: 60_000 }, async () => {
+  it('10,000 posts through a proxy that cuts connections at random points: each delivered once, in order per channel', {
+    retry: 2,
+    timeout: 60_000,
+  }, async () => {
     const px = await proxy(emu.url)
     const bot = new Client({
       url: px.url,

@@ -1,14 +1,23 @@
 /**
  * The calls Mattermost makes to integrations, and their management endpoints: slash commands,
- * incoming/outgoing webhooks, interactive actions, dialogs, ephemeral posts, access tokens.
+ * incoming/outgoing webhooks, interactive actions, dialogs, ephemeral posts. Owned by the
+ * integrations engineer; see docs/emulator-internals.md for the APIs it builds on.
  * @module
  */
-import type { Command, CommandResponse, IncomingWebhook, OutgoingWebhook, Post } from '../types/index.js'
-import type { App, Ctx } from './app.js'
-import { createPost, sanitizePost, sendEphemeral } from './posts.js'
-import { publicUser, readableChannel } from './rest-core.js'
-import type { StoredUser } from './store.js'
-import { AppError, badParam, forbidden, isValidId, newId, notFound } from './util.js'
+import type { Command, CommandResponse, IncomingWebhook, OutgoingWebhook, Post } from '../../types/index.js'
+import type { App, Ctx } from '../app.js'
+import { createPost, sanitizePost, sendEphemeral } from '../posts.js'
+import { readableChannel } from '../rest-core.js'
+import type { StoredUser } from '../store.js'
+import {
+  AppError,
+  badParam,
+  disabled as disabledError,
+  forbidden,
+  isValidId,
+  newId,
+  notFound,
+} from '../util.js'
 
 const TRIGGER_TTL = 30_000
 const RESPONSE_URL_TTL = 30 * 60_000
@@ -36,7 +45,7 @@ export function registerIntegrations(app: App): void {
     return id
   }
   const disabled = (flag: boolean, id: string) => {
-    if (!flag) throw new AppError(501, id, 'This feature has been disabled by the system admin.')
+    if (!flag) throw disabledError(id)
   }
 
   /** Turn a CommandResponse into posts. */
@@ -143,6 +152,7 @@ export function registerIntegrations(app: App): void {
       url: b.url,
     }
     store.commands.set(cmd.id, cmd)
+    store.touch('command', cmd.id)
     return { status: 201, body: cmd }
   })
   app.route('GET', '/api/v4/commands', ctx => {
@@ -186,15 +196,19 @@ export function registerIntegrations(app: App): void {
       if (b?.[k] !== undefined) (c as unknown as Record<string, unknown>)[k] = b[k]
     }
     c.update_at = store.now()
+    store.touch('command', c.id)
     return { body: c }
   })
   app.route('DELETE', '/api/v4/commands/:command_id', ctx => {
-    cmdOr404(ctx).delete_at = store.now()
+    const c = cmdOr404(ctx)
+    c.delete_at = store.now()
+    store.touch('command', c.id)
     return OK
   })
   app.route('PUT', '/api/v4/commands/:command_id/regen_token', ctx => {
     const c = cmdOr404(ctx)
     c.token = newId()
+    store.touch('command', c.id)
     return { body: { token: c.token } }
   })
   app.route('POST', '/api/v4/commands/execute', async ctx => {
@@ -340,6 +354,7 @@ export function registerIntegrations(app: App): void {
       channel_locked: !!b.channel_locked,
     }
     store.incomingHooks.set(h.id, h)
+    store.touch('inhook', h.id)
     return { status: 201, body: h }
   })
   app.route('GET', '/api/v4/hooks/incoming', ctx => {
@@ -370,10 +385,13 @@ export function registerIntegrations(app: App): void {
       if (b?.[k] !== undefined) (h as unknown as Record<string, unknown>)[k] = b[k]
     }
     h.update_at = store.now()
+    store.touch('inhook', h.id)
     return { body: h }
   })
   app.route('DELETE', '/api/v4/hooks/incoming/:hook_id', ctx => {
-    inOr404(ctx).delete_at = store.now()
+    const h = inOr404(ctx)
+    h.delete_at = store.now()
+    store.touch('inhook', h.id)
     return OK
   })
   app.route('POST', '/hooks/:hook_id', async ctx => {
@@ -500,6 +518,7 @@ export function registerIntegrations(app: App): void {
       icon_url: b.icon_url ?? '',
     }
     store.outgoingHooks.set(h.id, h)
+    store.touch('outhook', h.id)
     return { status: 201, body: h }
   })
   app.route('GET', '/api/v4/hooks/outgoing', ctx => {
@@ -513,12 +532,15 @@ export function registerIntegrations(app: App): void {
   })
   app.route('GET', '/api/v4/hooks/outgoing/:hook_id', ctx => ({ body: outOr404(ctx) }))
   app.route('DELETE', '/api/v4/hooks/outgoing/:hook_id', ctx => {
-    outOr404(ctx).delete_at = store.now()
+    const h = outOr404(ctx)
+    h.delete_at = store.now()
+    store.touch('outhook', h.id)
     return OK
   })
   app.route('POST', '/api/v4/hooks/outgoing/:hook_id/regen_token', ctx => {
     const h = outOr404(ctx)
     h.token = newId()
+    store.touch('outhook', h.id)
     return { body: h }
   })
   app.postCreated.push((post: Post, author: StoredUser) => {
@@ -652,6 +674,7 @@ export function registerIntegrations(app: App): void {
           ...Object.fromEntries(Object.entries(keep).filter(([, v]) => v !== undefined)),
         }
       post.update_at = store.now()
+      store.touch('post', post.id)
       hub.broadcast(
         'post_edited',
         { post: JSON.stringify(sanitizePost(post)) },
@@ -721,45 +744,5 @@ export function registerIntegrations(app: App): void {
     if (!isValidId(b.post?.channel_id)) throw badParam('post.channel_id')
     const p = sendEphemeral(app, b.user_id, { ...b.post, channel_id: b.post.channel_id, user_id: me.id })
     return { status: 201, body: p }
-  })
-
-  // --- access tokens, bots (minimal) ---
-  app.route('POST', '/api/v4/users/:user_id/tokens', async ctx => {
-    const me = ctx.user()
-    const uid = ctx.params.user_id === 'me' ? me.id : ctx.params.user_id!
-    const target = store.users.get(uid)
-    if (!target) throw notFound('app.user.missing_account.const', 'user')
-    if (uid !== me.id && !me.roles.includes('system_admin')) throw forbidden()
-    if (!config.EnableUserAccessTokens && !target.is_bot)
-      throw new AppError(
-        501,
-        'app.user_access_token.disabled',
-        'Personal access tokens are disabled on this server.',
-      )
-    const b = await ctx.json<{ description?: string }>()
-    if (!b?.description) throw badParam('description')
-    const s = store.createSession(uid, true)
-    return {
-      status: 201,
-      body: { id: newId(), token: s.token, user_id: uid, description: b.description, is_active: true },
-    }
-  })
-  app.route('GET', '/api/v4/bots/:bot_user_id', ctx => {
-    ctx.user()
-    const u = store.users.get(ctx.params.bot_user_id!)
-    if (!u?.is_bot) throw notFound('store.sql_bot.get.missing.app_error', 'bot')
-    const pu = publicUser(u)
-    return {
-      body: {
-        user_id: pu.id,
-        username: pu.username,
-        display_name: '',
-        description: '',
-        owner_id: '',
-        create_at: pu.create_at,
-        update_at: pu.update_at,
-        delete_at: pu.delete_at,
-      },
-    }
   })
 }
