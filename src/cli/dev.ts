@@ -14,13 +14,16 @@ export interface DevOptions {
   bot?: string
   port?: number
   chat?: boolean
+  /** State directory (default `.matterkit/state`); `false` keeps everything in memory. */
+  persist?: string | false
   out?: (s: string) => void
 }
 
 /** Run the dev loop until SIGINT (or until `stop()` is called). */
 export async function runDev(opts: DevOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const out = opts.out ?? (s => process.stdout.write(`${s}\n`))
-  const emu = await startEmulator({ port: opts.port ?? 8065 })
+  const persist = opts.persist === undefined ? '.matterkit/state' : opts.persist
+  const emu = await startEmulator({ port: opts.port ?? 8065, ...(persist ? { persist } : {}) })
   out(
     `▶ emulator on ${emu.url}; you are alice (password ${emu.seed.users.alice.password}); bot token in MATTERMOST_TOKEN`,
   )

@@ -126,11 +126,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .command('dev [bot]')
     .description('emulator + your bot (restarted on file change) + a terminal chat as alice')
     .option('--port <port>', 'emulator port', '8065')
-    .action(async (botFile: string | undefined, o: { port: string }) => {
+    .option('--persist <dir>', 'emulator state directory', '.matterkit/state')
+    .option('--no-persist', 'keep the emulator state in memory')
+    .action(async (botFile: string | undefined, o: { port: string; persist: string | false }) => {
       const interactive = !!process.stdin.isTTY && !process.env.CI
       const dev = await runDev({
         ...(botFile ? { bot: botFile } : {}),
         port: Number(o.port),
+        persist: o.persist,
         chat: interactive,
         out: io.out,
       })
@@ -146,8 +149,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('run the local Mattermost emulator and print its seed')
     .option('--port <port>', 'port', '8065')
     .option('--host <host>', 'interface', '127.0.0.1')
-    .action(async (o: { port: string; host: string }) => {
-      const emu = await startEmulator({ port: Number(o.port), host: o.host })
+    .option('--persist <dir>', 'keep state in this directory across restarts')
+    .action(async (o: { port: string; host: string; persist?: string }) => {
+      const emu = await startEmulator({
+        port: Number(o.port),
+        host: o.host,
+        ...(o.persist ? { persist: o.persist } : {}),
+      })
       print(
         `Mattermost emulator on ${emu.url}\n` +
           Object.entries(emu.seed.users)

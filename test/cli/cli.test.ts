@@ -155,7 +155,7 @@ describe('dev', () => {
        setInterval(() => {}, 1000)`
     writeFileSync(file, src('first'))
     const out: string[] = []
-    const dev = await runDev({ bot: file, port: 0, out: s => out.push(s) })
+    const dev = await runDev({ bot: file, port: 0, persist: join(botDir, 'state'), out: s => out.push(s) })
     const seen = async (word: string) => {
       const end = Date.now() + 8000
       for (;;) {
