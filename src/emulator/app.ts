@@ -76,7 +76,14 @@ interface Route {
   handler: Handler
 }
 
-/** Rate limiting options (Mattermost's `RateLimitSettings`). */
+/**
+ * Rate limiting options (Mattermost's `RateLimitSettings`: `PerSec`, `MaxBurst`, `VaryByUser`).
+ *
+ * @example
+ * ```ts
+ * const emu = await startEmulator({ rateLimit: { perSecond: 10, burst: 100 } })
+ * ```
+ */
 export interface RateLimitOptions {
   perSecond: number
   burst: number
@@ -210,9 +217,19 @@ export class App {
     sendError(res, err, requestId, this.config.EnableDeveloper)
   }
 
+  /** Whether `log` receives one line per request (set when a `log` option is given). */
+  logRequests = false
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newId()
     const url = new URL(req.url ?? '/', 'http://x')
+    if (this.logRequests) {
+      const t0 = Date.now()
+      // The path only: query strings may carry secrets (access_token).
+      res.once('finish', () =>
+        this.log(`${req.method} ${url.pathname} ${res.statusCode} ${Date.now() - t0}ms`),
+      )
+    }
     const rl = this.checkRate(req, res)
     if (!rl.ok) return
     for (const [k, v] of Object.entries(rl.headers)) res.setHeader(k, v)

@@ -11,6 +11,8 @@ import type { Session, Store } from './store.js'
 import { isValidId, newId, VERSION, VERSION_HEADER } from './util.js'
 
 const DEAD_QUEUE = 128
+/** Bytes buffered for a socket beyond which its reader is considered gone (≈ the real 256-message queue). */
+const MAX_BUFFERED = 16 * 1024 * 1024
 
 /** Where an event goes (the `broadcast` object). */
 export interface Scope {
@@ -29,7 +31,9 @@ interface Conn {
   seq: number
   /** Last seq written to the socket. */
   written: number
-  dead: Array<{ seq: number; text: string }>
+  dead: Array<{ seq: number; prefix: Buffer }>
+  /** Frames waiting for this tick's write (one socket write per connection per tick). */
+  out: Buffer[]
   inactiveSince: number
   stalledUntil: number
 }
@@ -132,15 +136,15 @@ export class Hub {
       clearTimeout(timer)
       ws.off('message', onMessage)
       // In-band auth never resumes: always a fresh connection (hello first, then the OK reply).
-      this.attach(ws, session.userId, '', 0)
-      ws.send(JSON.stringify({ status: 'OK', seq_reply: msg.seq }))
+      const c = this.attach(ws, session.userId, '', 0)
+      this.sendReply(c, { status: 'OK', seq_reply: msg.seq })
     }
     ws.on('message', onMessage)
     ws.on('close', () => clearTimeout(timer))
     ws.on('error', () => {})
   }
 
-  private attach(ws: WebSocket, userId: string, connId: string, nextSeq: number): void {
+  private attach(ws: WebSocket, userId: string, connId: string, nextSeq: number): Conn {
     let conn = connId ? this.conns.get(connId) : undefined
     if (conn && conn.userId !== userId) conn = undefined
     if (conn?.ws) {
@@ -153,6 +157,7 @@ export class Hub {
       if (nextSeq >= oldest && nextSeq <= conn.seq) {
         resumed = true
         conn.ws = ws
+        conn.out = [] // frames queued for the old socket must not reach the new one
         conn.stalledUntil = 0
         conn.written = nextSeq - 1
       }
@@ -160,7 +165,17 @@ export class Hub {
     if (!resumed) {
       if (conn) this.remove(conn)
       this.forceGap = false
-      conn = { id: newId(), userId, ws, seq: 0, written: -1, dead: [], inactiveSince: 0, stalledUntil: 0 }
+      conn = {
+        id: newId(),
+        userId,
+        ws,
+        seq: 0,
+        written: -1,
+        dead: [],
+        out: [],
+        inactiveSince: 0,
+        stalledUntil: 0,
+      }
       this.conns.set(conn.id, conn)
       let set = this.byUser.get(userId)
       if (!set) this.byUser.set(userId, (set = new Set()))
@@ -186,6 +201,7 @@ export class Hub {
         ),
       )
     this.setStatus(userId, 'online')
+    return c
   }
 
   private onAction(c: Conn, ws: WebSocket, raw: Buffer): void {
@@ -198,7 +214,7 @@ export class Hub {
     }
     const seq = typeof msg.seq === 'number' ? msg.seq : 0
     const reply = (body: Record<string, unknown>): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ...body, seq_reply: seq }))
+      if (c.ws === ws) this.sendReply(c, { ...body, seq_reply: seq })
     }
     const fail = (status: number, id: string, message: string): void =>
       reply({ status: 'FAIL', error: { id, message, detailed_error: '', status_code: status } })
@@ -255,8 +271,8 @@ export class Hub {
     }
   }
 
-  /** Encode an event without its seq: the prefix to which `,"seq":N}` is appended. */
-  private encode(event: string, data: Record<string, unknown>, scope: Scope): string {
+  /** Encode an event without its seq: the UTF-8 prefix to which `,"seq":N}` is appended. */
+  private encode(event: string, data: Record<string, unknown>, scope: Scope): Buffer {
     const broadcast = {
       omit_users: scope.omit_users ?? null,
       user_id: scope.user_id ?? '',
@@ -266,38 +282,54 @@ export class Hub {
       omit_connection_id: '',
     }
     const json = JSON.stringify({ event, data, broadcast })
-    return json.slice(0, -1)
+    return Buffer.from(json.slice(0, -1))
   }
 
-  private enqueue(c: Conn, prefix: string): void {
+  private enqueue(c: Conn, prefix: Buffer): void {
     const seq = c.seq++
-    const text = `${prefix},"seq":${seq}}`
-    c.dead.push({ seq, text })
+    c.dead.push({ seq, prefix })
     if (c.dead.length > DEAD_QUEUE * 2) c.dead.splice(0, c.dead.length - DEAD_QUEUE)
-    // Fast path: a live, caught-up socket gets the event at once.
+    // Fast path: a live, caught-up socket gets the event in this tick's write.
     if (c.ws && c.written === seq - 1 && c.stalledUntil === 0 && c.ws.readyState === 1) {
-      this.cork(c.ws)
-      c.ws.send(text)
+      this.push(c, eventFrame(prefix, seq))
       c.written = seq
       return
     }
     this.flush(c)
   }
 
-  /** Sockets corked in this tick: frames written in one tick leave in one syscall. */
-  private corked = new Set<Duplex>()
+  /** Connections with frames waiting for the end of this tick. */
+  private pending = new Set<Conn>()
 
-  private cork(ws: WebSocket): void {
-    const sock = (ws as unknown as { _socket?: Duplex })._socket
-    if (!sock || this.corked.has(sock)) return
-    if (this.corked.size === 0) setImmediate(() => this.uncorkAll())
-    sock.cork()
-    this.corked.add(sock)
+  /** Queue a frame; all frames of a connection leave in one socket write at the end of the tick. */
+  private push(c: Conn, frame: Buffer): void {
+    c.out.push(frame)
+    if (this.pending.size === 0) setImmediate(() => this.writeAll())
+    this.pending.add(c)
   }
 
-  private uncorkAll(): void {
-    for (const s of this.corked) s.uncork()
-    this.corked.clear()
+  private writeAll(): void {
+    for (const c of this.pending) {
+      const frames = c.out
+      c.out = []
+      const sock = (c.ws as unknown as { _socket?: Duplex } | null)?._socket
+      if (!sock || c.ws?.readyState !== 1 || sock.destroyed) continue
+      if (sock.writableLength > MAX_BUFFERED) {
+        // A consumer that stopped reading: like the real hub with a full send queue, close the
+        // socket and forget the connection (a resume then gets a new connection_id).
+        c.ws.terminate()
+        c.ws = null
+        this.remove(c)
+        continue
+      }
+      sock.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))
+    }
+    this.pending.clear()
+  }
+
+  /** Send a response frame (no seq) in order with the events of this connection. */
+  private sendReply(c: Conn, body: Record<string, unknown>): void {
+    if (c.ws?.readyState === 1) this.push(c, textFrame(Buffer.from(JSON.stringify(body))))
   }
 
   private flush(c: Conn): void {
@@ -306,7 +338,7 @@ export class Hub {
     c.stalledUntil = 0
     for (const item of c.dead) {
       if (item.seq <= c.written) continue
-      c.ws.send(item.text)
+      this.push(c, eventFrame(item.prefix, item.seq))
       c.written = item.seq
     }
   }
@@ -418,4 +450,45 @@ export class Hub {
     this.byUser.clear()
     this.wss.close()
   }
+}
+
+/** A server→client (unmasked, final) WebSocket text frame around `payload`. */
+function frameHeader(len: number): Buffer {
+  if (len < 126) return Buffer.from([0x81, len])
+  if (len < 65536) {
+    const h = Buffer.allocUnsafe(4)
+    h[0] = 0x81
+    h[1] = 126
+    h.writeUInt16BE(len, 2)
+    return h
+  }
+  const h = Buffer.allocUnsafe(10)
+  h[0] = 0x81
+  h[1] = 127
+  h.writeBigUInt64BE(BigInt(len), 2)
+  return h
+}
+
+function textFrame(payload: Buffer): Buffer {
+  return Buffer.concat([frameHeader(payload.length), payload])
+}
+
+/** The frame of an event: shared prefix + `,"seq":N}`, built in one buffer. */
+function eventFrame(prefix: Buffer, seq: number): Buffer {
+  const tail = `,"seq":${seq}}`
+  const len = prefix.length + tail.length
+  const headLen = len < 126 ? 2 : len < 65536 ? 4 : 10
+  const buf = Buffer.allocUnsafe(headLen + len)
+  buf[0] = 0x81
+  if (headLen === 2) buf[1] = len
+  else if (headLen === 4) {
+    buf[1] = 126
+    buf.writeUInt16BE(len, 2)
+  } else {
+    buf[1] = 127
+    buf.writeBigUInt64BE(BigInt(len), 2)
+  }
+  prefix.copy(buf, headLen)
+  buf.write(tail, headLen + prefix.length, 'latin1')
+  return buf
 }

@@ -12,7 +12,7 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Channel, Team, TeamMember } from '../types/index.js'
+import type { Channel, ChannelMember, Team, TeamMember } from '../types/index.js'
 import { App, type EmulatorConfig, type RateLimitOptions } from './app.js'
 import { Hub } from './hub.js'
 import { registerIntegrations } from './integrations/index.js'
@@ -49,7 +49,10 @@ export interface EmulatorOptions {
   rateLimit?: RateLimitOptions | false
   /** Config overrides (see {@link EmulatorConfig}). */
   config?: Partial<EmulatorConfig>
-  /** Receives one line per notable event (internal errors); secrets are never logged. */
+  /**
+   * Receives one line per HTTP request (`POST /api/v4/posts 201 2ms`, path only) and per internal
+   * error. Tokens, passwords and query strings are never logged.
+   */
   log?: (line: string) => void
   /**
    * Server WebSocket ping interval in ms. Default 60 000, the real server's value; tests of
@@ -165,8 +168,8 @@ export interface Emulator {
     members?: string[]
     team_id?: string
   }): SeedChannel
-  /** Add a user to a channel (emits `user_added`). */
-  addToChannel(channelId: string, userId: string): void
+  /** Add a user to a channel (emits `user_added` when new); returns the membership. */
+  addToChannel(channelId: string, userId: string): ChannelMember
   /** Add a user to a team (default the seed team; emits `added_to_team`). */
   addToTeam(userId: string, teamId?: string): TeamMember
   /** Create a post as a user, as `POST /posts` would (events, hooks). */
@@ -214,7 +217,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     : undefined
   const hub = new Hub(store, { pingIntervalMs: opts.wsPingIntervalMs ?? 60_000, authTimeoutMs: 5000 })
   const app = new App(store, hub, config)
-  if (opts.log) app.log = opts.log
+  if (opts.log) {
+    app.log = opts.log
+    app.logRequests = true
+  }
   if (opts.rateLimit) app.rate = { ...opts.rateLimit, tat: new Map() }
   registerCore(app)
   registerPosts(app)
@@ -384,13 +390,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return toSeedChannel(c)
     },
     addToChannel(channelId, userId) {
-      if (store.isChannelMember(channelId, userId)) return
-      store.addChannelMember(channelId, userId)
+      const had = store.isChannelMember(channelId, userId)
+      const m = store.addChannelMember(channelId, userId)
+      if (had) return m
       hub.broadcast(
         'user_added',
         { user_id: userId, team_id: store.channels.get(channelId)?.team_id ?? '' },
         { channel_id: channelId },
       )
+      return m
     },
     addToTeam(userId, teamId) {
       return addToTeam(teamId ?? defaultTeam(), userId)

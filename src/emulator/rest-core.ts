@@ -100,8 +100,19 @@ export function registerCore(app: App): void {
     let list = [...store.users.values()]
     const inChannel = ctx.query.get('in_channel')
     const inTeam = ctx.query.get('in_team')
+    const q = ctx.query
     if (inChannel) list = list.filter(u => store.isChannelMember(inChannel, u.id))
     if (inTeam) list = list.filter(u => store.isTeamMember(inTeam, u.id))
+    const notInChannel = q.get('not_in_channel')
+    const notInTeam = q.get('not_in_team')
+    if (notInChannel) list = list.filter(u => !store.isChannelMember(notInChannel, u.id))
+    if (notInTeam) list = list.filter(u => !store.isTeamMember(notInTeam, u.id))
+    if (q.get('without_team') === 'true')
+      list = list.filter(u => ![...store.teams.keys()].some(t => store.isTeamMember(t, u.id)))
+    if (q.get('active') === 'true') list = list.filter(u => !u.delete_at)
+    if (q.get('inactive') === 'true') list = list.filter(u => !!u.delete_at)
+    const role = q.get('role')
+    if (role) list = list.filter(u => u.roles.split(' ').includes(role))
     return { body: paginate(ctx, list).map(publicUser) }
   })
   app.route('POST', '/api/v4/users/ids', async ctx => {
@@ -401,7 +412,7 @@ export function registerCore(app: App): void {
   app.route('POST', '/api/v4/channels/:channel_id/members', async ctx => {
     const ch = readableChannel(app, ctx, ctx.params.channel_id!)
     const me = ctx.user()
-    if (ch.type === 'D')
+    if (ch.type === 'D' || ch.type === 'G')
       throw new AppError(
         400,
         'api.channel.add_user_to_channel.type.app_error',

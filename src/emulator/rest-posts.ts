@@ -3,7 +3,7 @@
  * @module
  */
 import type { FileInfo, Post, PostList, Reaction } from '../types/index.js'
-import type { App, Ctx } from './app.js'
+import { type App, type Ctx, isSystemAdmin } from './app.js'
 import { createPost, sanitizePost } from './posts.js'
 import { paginate, readableChannel, userParam } from './rest-core.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
@@ -64,7 +64,8 @@ export function registerPosts(app: App): void {
     ctx.user()
     if (!isValidId(id)) throw badUrlParam('post_id')
     const p = store.posts.get(id)
-    if (!p || p.delete_at) throw notFound('app.post.get.app_error', 'post')
+    const seeDeleted = ctx.query.get('include_deleted') === 'true' && isSystemAdmin(ctx.user())
+    if (!p || (p.delete_at && !seeDeleted)) throw notFound('app.post.get.app_error', 'post')
     readableChannel(app, ctx, p.channel_id)
     return p
   }
@@ -149,6 +150,8 @@ export function registerPosts(app: App): void {
     })
   }
   app.route('GET', '/api/v4/posts/:post_id/thread', ctx => {
+    const perPage = Number(ctx.query.get('perPage') ?? 0)
+    if (!Number.isInteger(perPage) || perPage < 0 || perPage > 200) throw badUrlParam('perPage')
     const p = postOr404(ctx)
     const rootId = p.root_id || p.id
     const root = store.posts.get(rootId)!

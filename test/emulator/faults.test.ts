@@ -87,3 +87,22 @@ describe('rate limiting', () => {
     }
   })
 })
+
+describe('log option', () => {
+  it('one line per request, path only: no tokens, no query strings', async () => {
+    const lines: string[] = []
+    const logged = await startEmulator({ log: l => lines.push(l) })
+    try {
+      const token = logged.seed.users.bot.token
+      await api(logged, token, 'GET', '/api/v4/users/me?access_token=secretvalue')
+      await api(logged, token, 'GET', '/api/v4/nope')
+      await new Promise(r => setTimeout(r, 20))
+      expect(lines.some(l => /^GET \/api\/v4\/nope 404 \d+ms$/.test(l))).toBe(true)
+      expect(lines.some(l => /^GET \/api\/v4\/users\/me 200 \d+ms$/.test(l))).toBe(true)
+      expect(lines.join('\n')).not.toContain(token)
+      expect(lines.join('\n')).not.toContain('secretvalue')
+    } finally {
+      await logged.stop()
+    }
+  })
+})

@@ -606,3 +606,45 @@ describe('bots, tokens, emoji', () => {
     }
   })
 })
+
+describe('more rules', () => {
+  it('thread perPage > 200 → 400; include_deleted shows deleted posts to admins only', async () => {
+    const p = (await api(emu, bot, 'POST', '/api/v4/posts', { channel_id: town, message: 'to delete' })).body
+    const big = await api(emu, bot, 'GET', `/api/v4/posts/${p.id}/thread?perPage=201`)
+    expect([big.status, big.body.id]).toEqual([400, 'api.context.invalid_url_param.app_error'])
+    await api(emu, bot, 'DELETE', `/api/v4/posts/${p.id}`)
+    expect(
+      (await api(emu, admin, 'GET', `/api/v4/posts/${p.id}?include_deleted=true`)).body.delete_at,
+    ).toBeGreaterThan(0)
+    expect((await api(emu, bot, 'GET', `/api/v4/posts/${p.id}?include_deleted=true`)).status).toBe(404)
+  })
+
+  it('users list filters: not_in_channel, role', async () => {
+    const notIn = await api(emu, bot, 'GET', `/api/v4/users?not_in_channel=${priv}`)
+    const names = notIn.body.map((u: { username: string }) => u.username)
+    expect(names).toContain('bob')
+    expect(names).not.toContain('alice')
+    const admins = await api(emu, bot, 'GET', '/api/v4/users?role=system_admin')
+    expect(admins.body.map((u: { username: string }) => u.username)).toEqual(['admin'])
+  })
+
+  it('adding members to a DM → 400 api.channel.add_user_to_channel.type.app_error', async () => {
+    const { alice: a, bob: b } = emu.seed.users
+    const dm = await api(emu, alice, 'POST', '/api/v4/channels/direct', [a.id, b.id])
+    const r = await api(emu, alice, 'POST', `/api/v4/channels/${dm.body.id}/members`, {
+      user_id: emu.seed.users.bot.id,
+    })
+    expect([r.status, r.body.id]).toEqual([400, 'api.channel.add_user_to_channel.type.app_error'])
+  })
+
+  it('emu.createUser / createChannel / addToTeam helpers give working accounts', async () => {
+    const dave = emu.createUser({ username: 'dave', password: 'dave-password-1' })
+    expect((await api(emu, dave.token, 'GET', '/api/v4/users/me')).body.username).toBe('dave')
+    const helperBot = emu.createUser({ username: 'helperbot', is_bot: true })
+    expect((await api(emu, helperBot.token, 'GET', '/api/v4/users/me')).body.is_bot).toBe(true)
+    const ch = emu.createChannel({ name: 'dave-room', type: 'P', members: [dave.id] })
+    expect((await api(emu, dave.token, 'GET', `/api/v4/channels/${ch.id}`)).body.type).toBe('P')
+    expect((await api(emu, bob, 'GET', `/api/v4/channels/${ch.id}`)).status).toBe(403)
+    expect(emu.addToTeam(dave.id).team_id).toBe(emu.seed.team.id)
+  })
+})

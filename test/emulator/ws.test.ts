@@ -161,6 +161,23 @@ describe('events and scoping', () => {
     for (const s of [bot, alice, bob]) expectContiguous(s)
   })
 
+  it('small, medium and >64 KiB events arrive intact (all frame length encodings)', async () => {
+    const s = await open(emu.seed.users.bob.token)
+    await hello(s)
+    const token = emu.seed.users.bot.token
+    const channel_id = emu.seed.channels.offTopic.id
+    for (const size of [1, 1000, 100_000]) {
+      await api(emu, token, 'POST', '/api/v4/posts', {
+        channel_id,
+        message: `size ${size}`,
+        props: { pad: 'é'.repeat(size) },
+      })
+    }
+    const got = await s.until(x => (x.events('posted').length >= 3 ? x.events('posted') : undefined))
+    expect(got.map(e => JSON.parse(e.data.post).props.pad.length)).toEqual([1, 1000, 100_000])
+    expectContiguous(s)
+  })
+
   it('private channel events reach members only; team-scoped channel_deleted reaches the team', async () => {
     const alice = await open(emu.seed.users.alice.token)
     const bob = await open(emu.seed.users.bob.token)
@@ -341,6 +358,22 @@ describe('faults', () => {
     expect(JSON.parse(e.data.post).message).toBe('during stall')
     expect(s.closed).toBe(false)
     expectContiguous(s)
+  })
+
+  it('a reader that stops reading is cut off once ~16 MB are buffered for it', async () => {
+    const s = await open(emu.seed.users.bob.token)
+    await hello(s)
+    const live = emu.liveSockets
+    ;(s.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    const pad = 'x'.repeat(250_000)
+    for (let i = 0; i < 200 && emu.liveSockets === live; i++) {
+      await api(emu, emu.seed.users.bot.token, 'POST', '/api/v4/posts', {
+        channel_id: emu.seed.channels.offTopic.id,
+        message: `flood ${i}`,
+        props: { pad },
+      })
+    }
+    expect(emu.liveSockets).toBe(live - 1)
   })
 
   it('dropSockets terminates every live socket', async () => {
