@@ -2,31 +2,51 @@
  * The receiver for calls Mattermost makes to integrations: slash commands, interactive actions,
  * dialog submissions and outgoing webhooks. Transport only: it verifies, parses and hands a
  * typed event to `dispatch`; it never imports the bot layer.
+ *
+ * Flow per request: route → method → size limit → (command: `Authorization: Token` precheck) →
+ * decode body → verify token/signature → `dispatch` → reply, or an empty 200 after
+ * `ackTimeoutMs` while the handler keeps running.
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { ConfigError } from '../core/errors.js'
 import { type Logger, safeLogger } from '../core/logger.js'
+import { globalSecrets } from '../core/redact.js'
 import type {
   CommandResponse,
-  DialogSubmission,
-  OutgoingWebhookRequest,
   OutgoingWebhookResponse,
-  PostActionRequest,
   PostActionResponse,
   SlashCommandRequest,
   SubmitDialogResponse,
 } from '../types/index.js'
-import { tokenMatches, verifyPayload } from './sign.js'
+import {
+  actionEvent,
+  commandEvent,
+  dialogEvent,
+  headerToken,
+  isProblem,
+  type Problem,
+  precheckCommandToken,
+  type ReceiverEvent,
+  type Verifiers,
+  webhookEvent,
+} from './events.js'
+import { decodeBody, type HeaderMap, header, mediaType, parseForm, readNodeBody, TOO_LARGE } from './parse.js'
 
-/** A verified, parsed call from Mattermost. */
-export type ReceiverEvent =
-  | { kind: 'command'; payload: SlashCommandRequest }
-  | { kind: 'action'; payload: PostActionRequest; context: Record<string, unknown> }
-  | { kind: 'dialog'; payload: DialogSubmission; state: unknown }
-  | { kind: 'webhook'; payload: OutgoingWebhookRequest }
+export type { ReceiverEvent } from './events.js'
 
-/** What a handler may answer (a string is a plain-text slash-command reply). */
+/**
+ * What a handler may answer. `undefined` means "nothing to say" (an empty 200). A string is a
+ * plain-text answer: for a slash command it is sent as `text/plain` (Mattermost shows it to the
+ * user as an ephemeral reply); for an action it becomes `ephemeral_text`, for an outgoing webhook
+ * `text`, for a dialog `error` (the dialog stays open with that message).
+ *
+ * @example
+ * ```ts
+ * const reply: ReceiverReply = { response_type: 'in_channel', text: 'Deploying…' }
+ * ```
+ */
 export type ReceiverReply =
   | CommandResponse
   | PostActionResponse
@@ -34,81 +54,127 @@ export type ReceiverReply =
   | OutgoingWebhookResponse
   | string
 
-type Tokens = readonly string[] | (() => readonly string[])
-
-/** Options of {@link createReceiver}. */
+/**
+ * Options of {@link createReceiver}.
+ *
+ * @example
+ * ```ts
+ * const opts: ReceiverOptions = { signingSecret, commandTokens: [token], dispatch: async () => undefined }
+ * ```
+ */
 export interface ReceiverOptions {
-  /** Base path (default `/mattermost`): `{path}/command`, `/action`, `/dialog`, `/webhook`. */
+  /** Base path (default `/mattermost`): `{path}/command` (POST or GET), `/action`, `/dialog`, `/webhook`. */
   path?: string
-  /** Valid slash-command tokens (compared in constant time). */
-  commandTokens?: Tokens
-  /** Valid outgoing-webhook tokens. */
-  webhookTokens?: Tokens
-  /** HMAC key for the context/state the bot embeds in buttons and dialogs. */
+  /** Valid slash-command tokens, compared in constant time (a function is read on every request). */
+  commandTokens?: readonly string[] | (() => readonly string[])
+  /** Custom slash-command token check, used when the token is not in `commandTokens`. */
+  verifyCommandToken?: (token: string, req: SlashCommandRequest) => boolean | Promise<boolean>
+  /** Valid outgoing-webhook tokens (a function is read on every request). */
+  webhookTokens?: readonly string[] | (() => readonly string[])
+  /** HMAC key (≥ 16 characters) for the context/state the bot embeds in buttons and dialogs. */
   signingSecret: string
-  /** Body size limit in bytes (default 1 MiB). */
+  /** Body size limit in bytes (default 1 MiB); larger bodies get 413 and are not read further. */
   bodyLimit?: number
-  /** Answer (empty 200) if the handler has not answered by then; it keeps running (default 2500 ms). */
+  /** Answer an empty 200 if the handler has not answered by then; it keeps running (default 2500 ms). */
   ackTimeoutMs?: number
-  /** Receives every verified event. */
-  dispatch(event: ReceiverEvent): Promise<ReceiverReply | undefined | undefined>
+  /** Receives every verified event; its return value is the HTTP answer. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: handlers that answer nothing may be `async () => {}`
+  dispatch(event: ReceiverEvent): Promise<ReceiverReply | undefined | void>
+  /** Logger (records are redacted; received tokens are never logged). */
   logger?: Logger
 }
 
-/** A transport-neutral request. */
+/**
+ * A transport-neutral request, as the adapters build it.
+ *
+ * @example
+ * ```ts
+ * const req: ReceiverRequest = { method: 'POST', url: '/mattermost/action', headers: {}, body: '{}' }
+ * ```
+ */
 export interface ReceiverRequest {
   method: string
-  /** Path (and query) of the request. */
+  /** Path and query of the request. */
   url: string
-  headers: Record<string, string | string[] | undefined>
+  headers: HeaderMap
   /** Raw body, or an already-parsed body from a framework's body parser. */
   body: Buffer | string | Record<string, unknown> | undefined
 }
 
-/** A transport-neutral response. */
+/**
+ * A transport-neutral response.
+ *
+ * @example
+ * ```ts
+ * const out: ReceiverResponse = await receiver.process(req)
+ * res.writeHead(out.status, out.headers).end(out.body)
+ * ```
+ */
 export interface ReceiverResponse {
   status: number
   headers: Record<string, string>
   body: string
 }
 
-/** The receiver. */
+/**
+ * A running standalone server.
+ *
+ * @example
+ * ```ts
+ * const server: ReceiverServer = await receiver.listen(3000)
+ * await server.close()
+ * ```
+ */
+export interface ReceiverServer {
+  /** Base URL of the server, e.g. `http://127.0.0.1:3000` (append `receiver.path`). */
+  url: string
+  /** Stop accepting connections and close open ones. */
+  close(): Promise<void>
+}
+
+/**
+ * The receiver made by {@link createReceiver}.
+ *
+ * @example
+ * ```ts
+ * http.createServer((req, res) => void receiver.handle(req, res)).listen(3000)
+ * ```
+ */
 export interface Receiver {
-  /** The transport-neutral core (used by the adapters). */
+  /** The transport-neutral core (used by the adapters). Never rejects. */
   process(req: ReceiverRequest): Promise<ReceiverResponse>
-  /** A `node:http` handler. */
+  /** A `node:http` handler. Never rejects. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>
-  /** Start a standalone server. */
-  listen(port: number, host?: string): Promise<{ url: string; close(): Promise<void> }>
+  /** Start a standalone `node:http` server (host default `127.0.0.1`; `0.0.0.0` to expose it). */
+  listen(port: number, host?: string): Promise<ReceiverServer>
   /** The URLs to register in Mattermost for a public base URL. */
   urls(publicUrl: string): { command: string; action: string; dialog: string; webhook: string }
+  /** The normalised base path, e.g. `/mattermost`. */
   readonly path: string
+  /** The body limit in bytes. */
   readonly bodyLimit: number
 }
 
-const json = (status: number, body: unknown): ReceiverResponse => ({
-  status,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
+const ROUTES = ['command', 'action', 'dialog', 'webhook'] as const
+type Route = (typeof ROUTES)[number]
+
+/** Log fields for a thrown value: the error and its stack (both redacted by the logger). */
+const errFields = (err: unknown): Record<string, unknown> => ({
+  err,
+  ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
 })
-const problem = (status: number, error: string): ReceiverResponse => json(status, { error })
 
-function header(h: ReceiverRequest['headers'], name: string): string {
-  const v = h[name]
-  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '')
+const reply = (p: Problem): ReceiverResponse => ({
+  status: p.status,
+  headers: { 'content-type': 'application/json', ...p.headers },
+  body: JSON.stringify({ error: p.error }),
+})
+/** An empty 200: `text/plain` so Mattermost reads it as "no text" (an empty JSON body is an error for commands). */
+const EMPTY: ReceiverResponse = {
+  status: 200,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: '',
 }
-
-/** Form → object; repeated keys become arrays. */
-function parseForm(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
-  for (const [k, v] of new URLSearchParams(text)) {
-    const cur = out[k]
-    out[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v]
-  }
-  return out
-}
-
-const list = (t: Tokens | undefined): readonly string[] => (typeof t === 'function' ? t() : (t ?? []))
 
 /**
  * Create a receiver.
@@ -120,207 +186,218 @@ const list = (t: Tokens | undefined): readonly string[] => (typeof t === 'functi
  *   signingSecret: process.env.SIGNING_SECRET!,
  *   dispatch: async ev => (ev.kind === 'command' ? { text: `You said ${ev.payload.text}` } : undefined),
  * })
- * const { url } = await receiver.listen(3000)
+ * const server = await receiver.listen(3000, '0.0.0.0')
+ * // register receiver.urls('https://bot.example.com').command as the slash command's URL
  * ```
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
-  if (!options.signingSecret || options.signingSecret.length < 16) {
-    throw new TypeError(
-      'createReceiver: `signingSecret` must be at least 16 characters (it signs button context and dialog state).',
+  if (typeof options?.signingSecret !== 'string' || options.signingSecret.length < 16)
+    throw new ConfigError(
+      'createReceiver: `signingSecret` must be a string of at least 16 characters (it signs button context and dialog state). Generate one with `openssl rand -hex 32`.',
     )
-  }
-  const base = (options.path ?? '/mattermost').replace(/\/+$/, '')
+  if (typeof options.dispatch !== 'function')
+    throw new ConfigError('createReceiver: `dispatch` must be a function that handles receiver events.')
+  const base = `/${(options.path ?? '/mattermost').replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
   const bodyLimit = options.bodyLimit ?? 1024 * 1024
   const ackTimeoutMs = options.ackTimeoutMs ?? 2500
+  if (!(bodyLimit > 0))
+    throw new ConfigError('createReceiver: `bodyLimit` must be a positive number of bytes.')
+  if (!(ackTimeoutMs >= 0)) throw new ConfigError('createReceiver: `ackTimeoutMs` must be ≥ 0.')
   const logger = safeLogger(options.logger, { component: 'matterkit:http' })
+  globalSecrets.add(options.signingSecret)
+  for (const t of Array.isArray(options.commandTokens) ? options.commandTokens : []) globalSecrets.add(t)
+  for (const t of Array.isArray(options.webhookTokens) ? options.webhookTokens : []) globalSecrets.add(t)
+  if (!options.commandTokens && !options.verifyCommandToken)
+    logger.debug({}, 'no commandTokens or verifyCommandToken: every slash command will be rejected with 401')
 
-  function bodyObject(req: ReceiverRequest, allowForm: boolean): Record<string, unknown> | ReceiverResponse {
-    if (req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) return req.body
-    const text = req.body === undefined ? '' : req.body.toString()
-    const type = header(req.headers, 'content-type').split(';')[0]!.trim().toLowerCase()
-    if (type === 'application/x-www-form-urlencoded' && allowForm) return parseForm(text)
-    if (type === 'application/json' || (!type && text.startsWith('{'))) {
-      try {
-        const v = JSON.parse(text)
-        if (v && typeof v === 'object' && !Array.isArray(v)) return v
-      } catch {}
-      return problem(400, 'The body is not valid JSON. Mattermost sends a JSON object here.')
-    }
-    return problem(
-      415,
-      `Unsupported content type "${type || 'none'}": expected ${allowForm ? 'application/x-www-form-urlencoded or ' : ''}application/json.`,
-    )
+  const verifiers: Verifiers = {
+    commandTokens: options.commandTokens,
+    webhookTokens: options.webhookTokens,
+    verifyCommandToken: options.verifyCommandToken,
+    signingSecret: options.signingSecret,
+    accepted: t => globalSecrets.add(t),
   }
 
-  async function run(event: ReceiverEvent, empty: string): Promise<ReceiverResponse> {
+  async function run(event: ReceiverEvent): Promise<ReceiverResponse> {
     let timer: NodeJS.Timeout | undefined
-    const work = options.dispatch(event).then(
-      reply => ({ reply }),
-      err => ({ err }),
+    const work = new Promise<unknown>(resolve => resolve(options.dispatch(event))).then(
+      value => ({ value }),
+      (err: unknown) => ({ err }),
     )
-    const ack = new Promise<'ack'>(r => {
-      timer = setTimeout(() => r('ack'), ackTimeoutMs)
+    const ack = new Promise<'ack'>(resolve => {
+      timer = setTimeout(() => resolve('ack'), ackTimeoutMs)
     })
     const first = await Promise.race([work, ack])
     clearTimeout(timer)
     if (first === 'ack') {
-      work.then(r => {
-        if ('err' in r) logger.error({ err: String(r.err), kind: event.kind }, 'handler failed after the ack')
+      logger.debug(
+        { kind: event.kind, ackTimeoutMs },
+        'handler still running: acknowledged with an empty 200',
+      )
+      void work.then(r => {
+        if ('err' in r)
+          logger.error({ ...errFields(r.err), kind: event.kind }, 'handler failed after the ack')
+        else if (r.value !== undefined && r.value !== null)
+          logger.warn(
+            { kind: event.kind, ackTimeoutMs },
+            event.kind === 'command'
+              ? 'handler answered after the ack timeout: the answer was dropped; send late answers with respond(payload.response_url, …)'
+              : 'handler answered after the ack timeout: the answer was dropped; answer faster or raise ackTimeoutMs',
+          )
       })
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: empty }
+      return EMPTY
     }
     if ('err' in first) {
-      logger.error(
-        { err: String((first.err as Error)?.stack ?? first.err), kind: event.kind },
-        'handler failed',
-      )
-      return problem(500, 'The integration failed to handle this request.')
+      logger.error({ ...errFields(first.err), kind: event.kind }, 'handler failed')
+      return reply({ status: 500, error: 'The integration failed to handle this request.' })
     }
-    const reply = first.reply
-    if (reply === undefined || reply === null)
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: empty }
-    if (typeof reply === 'string')
-      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: reply }
-    return json(200, reply)
+    const value = first.value
+    if (value === undefined || value === null) return EMPTY
+    if (typeof value === 'string') {
+      if (event.kind === 'command')
+        return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: value }
+      // Mattermost reads JSON for the other kinds: wrap the text where it belongs.
+      const key = event.kind === 'action' ? 'ephemeral_text' : event.kind === 'webhook' ? 'text' : 'error'
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ [key]: value }),
+      }
+    }
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) }
+  }
+
+  async function route(req: ReceiverRequest): Promise<ReceiverResponse> {
+    const url = new URL(req.url || '/', 'http://receiver')
+    const name = url.pathname.startsWith(`${base}/`)
+      ? url.pathname.slice(base.length + 1).replace(/\/+$/, '')
+      : ''
+    if (!(ROUTES as readonly string[]).includes(name))
+      return reply({
+        status: 404,
+        error: `Unknown route ${url.pathname}. Mattermost calls ${base}/command, ${base}/action, ${base}/dialog and ${base}/webhook.`,
+      })
+    const kind = name as Route
+    const method = req.method.toUpperCase()
+    const allowed = kind === 'command' ? ['POST', 'GET'] : ['POST']
+    if (!allowed.includes(method))
+      return reply({
+        status: 405,
+        error: `${base}/${kind} accepts ${allowed.join(' or ')}, not ${method}.`,
+        headers: { allow: allowed.join(', ') },
+      })
+    const raw = req.body
+    if ((typeof raw === 'string' || Buffer.isBuffer(raw)) && Buffer.byteLength(raw) > bodyLimit)
+      return reply({ status: 413, error: `The body is larger than the limit of ${bodyLimit} bytes.` })
+
+    let fromHeader: string | undefined
+    if (kind === 'command') {
+      fromHeader = headerToken(header(req.headers, 'authorization'))
+      const early = precheckCommandToken(fromHeader, verifiers)
+      if (early) {
+        logger.warn({ route: kind }, 'rejected a slash command with an unknown token')
+        return reply(early)
+      }
+    }
+    let fields: Record<string, unknown>
+    if (kind === 'command' && method === 'GET') fields = parseForm(url.search.slice(1))
+    else if (raw !== undefined && typeof raw === 'object' && !Buffer.isBuffer(raw)) fields = raw
+    else {
+      const decoded = decodeBody(raw ?? '', req.headers, kind === 'command' || kind === 'webhook')
+      if (!decoded.ok) return reply(decoded)
+      fields = decoded.fields
+    }
+
+    let event: ReceiverEvent | Problem
+    try {
+      if (kind === 'command') event = await commandEvent(fields, fromHeader, verifiers)
+      else if (kind === 'webhook')
+        event = webhookEvent(
+          fields,
+          mediaType(req.headers) === 'application/x-www-form-urlencoded',
+          verifiers,
+        )
+      else if (kind === 'action') event = actionEvent(fields, verifiers)
+      else event = dialogEvent(fields, verifiers)
+    } catch (err) {
+      logger.error({ ...errFields(err), route: kind }, 'request verification failed')
+      return reply({ status: 500, error: 'The integration could not verify this request.' })
+    }
+    if (isProblem(event)) {
+      if (event.status === 401 || event.status === 403)
+        logger.warn({ route: kind, status: event.status }, `rejected a ${kind} request: ${event.error}`)
+      return reply(event)
+    }
+    return run(event)
   }
 
   async function process_(req: ReceiverRequest): Promise<ReceiverResponse> {
-    const url = new URL(req.url, 'http://receiver')
-    const route = url.pathname.startsWith(`${base}/`)
-      ? url.pathname.slice(base.length + 1).replace(/\/+$/, '')
-      : ''
-    if (!['command', 'action', 'dialog', 'webhook'].includes(route)) {
-      return problem(
-        404,
-        `Unknown route ${url.pathname}. Use ${base}/command, ${base}/action, ${base}/dialog or ${base}/webhook.`,
-      )
+    try {
+      const out = await route(req)
+      logger.debug({ method: req.method, path: req.url.split('?')[0], status: out.status }, 'request')
+      return out
+    } catch (err) {
+      logger.error(errFields(err), 'receiver error')
+      return reply({ status: 500, error: 'Internal error.' })
     }
-    const size = typeof req.body === 'string' || Buffer.isBuffer(req.body) ? Buffer.byteLength(req.body) : 0
-    if (size > bodyLimit) return problem(413, `Body larger than ${bodyLimit} bytes.`)
-    if (route === 'command') {
-      let fields: Record<string, unknown>
-      if (req.method === 'GET') fields = parseForm(url.search.slice(1))
-      else if (req.method === 'POST') {
-        const b = bodyObject(req, true)
-        if ('status' in b && 'body' in b && typeof b.status === 'number') return b as ReceiverResponse
-        fields = b as Record<string, unknown>
-      } else return problem(405, 'Slash commands arrive as POST or GET.')
-      const auth = header(req.headers, 'authorization')
-      const presented = auth.toLowerCase().startsWith('token ')
-        ? auth.slice(6).trim()
-        : String(fields.token ?? '')
-      if (!presented || !tokenMatches(presented, list(options.commandTokens))) {
-        logger.warn(
-          { command: String(fields.command ?? '') },
-          'rejected a slash command with an unknown token',
-        )
-        return problem(
-          401,
-          'Invalid slash-command token. Copy the token Mattermost shows for this command into the bot config.',
-        )
-      }
-      if (
-        typeof fields.command !== 'string' ||
-        typeof fields.user_id !== 'string' ||
-        typeof fields.channel_id !== 'string'
-      ) {
-        return problem(400, 'Missing command, user_id or channel_id.')
-      }
-      const arr = (v: unknown): string[] =>
-        v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]
-      const payload = { ...(fields as unknown as SlashCommandRequest), text: String(fields.text ?? '') }
-      for (const k of [
-        'user_mentions',
-        'user_mentions_ids',
-        'channel_mentions',
-        'channel_mentions_ids',
-      ] as const) {
-        if (fields[k] !== undefined) payload[k] = arr(fields[k])
-      }
-      return run({ kind: 'command', payload }, '')
-    }
-    if (req.method !== 'POST') return problem(405, 'Use POST.')
-    const b = bodyObject(req, route === 'webhook')
-    if ('status' in b && 'body' in b && typeof b.status === 'number') return b as ReceiverResponse
-    const body = b as Record<string, unknown>
-    if (route === 'webhook') {
-      if (!tokenMatches(String(body.token ?? ''), list(options.webhookTokens))) {
-        logger.warn({}, 'rejected an outgoing webhook with an unknown token')
-        return problem(401, 'Invalid outgoing-webhook token.')
-      }
-      return run({ kind: 'webhook', payload: body as unknown as OutgoingWebhookRequest }, '')
-    }
-    if (route === 'action') {
-      const ctx = (body.context ?? {}) as Record<string, unknown>
-      const context = verifyPayload<Record<string, unknown>>(ctx._mk, options.signingSecret)
-      if (!context)
-        return problem(
-          401,
-          'The action context is not signed by this bot (forged, or the signing secret changed).',
-        )
-      if (typeof ctx.selected_option === 'string') context.selected_option = ctx.selected_option
-      return run({ kind: 'action', payload: body as unknown as PostActionRequest, context }, '{}')
-    }
-    const signed = body.state
-    const state = verifyPayload(signed, options.signingSecret)
-    if (state === undefined)
-      return problem(
-        401,
-        'The dialog state is not signed by this bot (forged, or the signing secret changed).',
-      )
-    return run({ kind: 'dialog', payload: body as unknown as DialogSubmission, state }, '{}')
   }
 
-  async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-    if (Number(req.headers['content-length'] ?? 0) > bodyLimit) return 'too-large'
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const c of req) {
-      size += (c as Buffer).length
-      if (size > bodyLimit) return 'too-large'
-      chunks.push(c as Buffer)
-    }
-    return Buffer.concat(chunks)
+  function send(res: ServerResponse, out: ReceiverResponse, close = false): void {
+    if (res.headersSent || res.destroyed) return
+    res.writeHead(out.status, {
+      ...out.headers,
+      'content-length': String(Buffer.byteLength(out.body)),
+      ...(close ? { connection: 'close' } : {}),
+    })
+    res.end(out.body)
   }
 
   const receiver: Receiver = {
     path: base,
     bodyLimit,
-    process: req =>
-      process_(req).catch(err => {
-        logger.error({ err: String(err) }, 'receiver error')
-        return problem(500, 'Internal error.')
-      }),
+    process: process_,
     async handle(req, res) {
-      const body = await readBody(req).catch(() => Buffer.alloc(0))
-      const out =
-        body === 'too-large'
-          ? problem(413, `Body larger than ${bodyLimit} bytes.`)
-          : await receiver.process({
-              method: req.method ?? 'GET',
-              url: req.url ?? '/',
-              headers: req.headers,
-              body,
-            })
-      if (body === 'too-large') res.setHeader('connection', 'close')
-      res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) })
-      res.end(out.body)
+      try {
+        const body = await readNodeBody(req, bodyLimit)
+        if (body === TOO_LARGE) {
+          logger.warn({ path: req.url?.split('?')[0], limit: bodyLimit }, 'rejected a body over the limit')
+          send(
+            res,
+            reply({ status: 413, error: `The body is larger than the limit of ${bodyLimit} bytes.` }),
+            true,
+          )
+          return
+        }
+        send(
+          res,
+          await process_({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }),
+        )
+      } catch (err) {
+        logger.warn({ err }, 'could not read the request')
+        if (!res.headersSent && !res.destroyed)
+          send(res, reply({ status: 400, error: 'Could not read the request body.' }), true)
+      }
     },
     async listen(port, host = '127.0.0.1') {
-      const server = createServer((req, res) => {
-        receiver.handle(req, res).catch(() => res.destroy())
-      })
+      const server = createServer((req, res) => void receiver.handle(req, res))
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
-        server.listen(port, host, () => resolve())
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          resolve()
+        })
       })
+      server.on('error', err => logger.error({ err }, 'receiver server error'))
       const a = server.address() as AddressInfo
+      const shown =
+        host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+      logger.info({ url: `http://${shown}:${a.port}${base}` }, 'receiver listening')
       return {
-        url: `http://${host}:${a.port}`,
+        url: `http://${shown}:${a.port}`,
         close: () =>
-          new Promise<void>(r => {
+          new Promise<void>(resolve => {
+            server.close(() => resolve())
             server.closeAllConnections()
-            server.close(() => r())
           }),
       }
     },

@@ -2,12 +2,13 @@
  * Delayed slash-command answers through `response_url`.
  * @module
  */
-import { MatterkitError } from '../core/errors.js'
+import { ArgumentError, MatterkitError } from '../core/errors.js'
 import { redactString } from '../core/redact.js'
 import type { CommandResponse } from '../types/index.js'
 
 /**
- * Answer a slash command later (valid 30 minutes, 5 times).
+ * Answer a slash command later through its `response_url` (valid 30 minutes, 5 uses). A string
+ * is sent as `text/plain`; an object as JSON. Throws `MK_ERR_NETWORK` / `MK_ERR_API` on failure.
  *
  * @example
  * ```ts
@@ -19,6 +20,8 @@ export async function respond(
   body: CommandResponse | string,
   opts: { signal?: AbortSignal } = {},
 ): Promise<void> {
+  if (typeof responseUrl !== 'string' || !/^https?:\/\//i.test(responseUrl))
+    throw new ArgumentError("respond: pass the slash command's `response_url` (an http(s) URL).")
   const isText = typeof body === 'string'
   const res = await fetch(responseUrl, {
     method: 'POST',

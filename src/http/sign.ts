@@ -21,7 +21,16 @@ export function signPayload(value: unknown, secret: string): string {
   return `${body}.${b64(createHmac('sha256', secret).update(body).digest())}`
 }
 
-/** Verify and decode a value made by {@link signPayload}; `undefined` if forged or malformed. */
+/**
+ * Verify and decode a value made by {@link signPayload}; `undefined` if forged, made with another
+ * secret, or malformed. The comparison is constant-time.
+ *
+ * @example
+ * ```ts
+ * const state = verifyPayload<{ env: string }>(submission.state, secret)
+ * if (!state) throw new Error('forged')
+ * ```
+ */
 export function verifyPayload<T = unknown>(signed: unknown, secret: string): T | undefined {
   if (typeof signed !== 'string') return undefined
   const dot = signed.indexOf('.')
@@ -37,7 +46,15 @@ export function verifyPayload<T = unknown>(signed: unknown, secret: string): T |
   }
 }
 
-/** Constant-time comparison of a presented token with any of the expected ones. */
+/**
+ * Constant-time comparison of a presented token with any of the expected ones (empty expected
+ * tokens never match).
+ *
+ * @example
+ * ```ts
+ * tokenMatches(received, ['token-a', 'token-b']) // true or false
+ * ```
+ */
 export function tokenMatches(presented: string, expected: readonly string[]): boolean {
   const p = Buffer.from(presented)
   let ok = false
