@@ -303,6 +303,14 @@ export function registerIntegrations(app: App): void {
         `Command with a trigger of '/${trigger}' returned response ${res.status}.`,
       )
     }
+    if (!res.text && res.type === 'application/json') {
+      // Real servers fail to decode an empty JSON body (CommandResponseFromHTTPBody).
+      throw new AppError(
+        500,
+        'api.command.execute_command.failed_empty.app_error',
+        `Command with a trigger of '/${trigger}' returned an empty response.`,
+      )
+    }
     const r = res.text ? parseCommandBody(res) : {}
     applyCommandResponse(me, ch.id, rootId, r, cmd)
     return { body: { ...r, trigger_id: triggerId } }
