@@ -1,6 +1,6 @@
-// Assistant: answers mentions in threads, shows "typing…" while the (stand-in) model thinks,
-// and asks a follow-up question with waitForReply.
-import { Bot, type BotOptions } from 'matterkit'
+// Assistant: answers mentions in threads, shows "typing…" while the (stand-in) model thinks, and
+// asks a follow-up question with waitForReply.
+import { Bot, type BotOptions, MatterkitError } from 'matterkit'
 
 export type Model = (prompt: string) => Promise<string>
 
@@ -11,16 +11,19 @@ export const fakeModel: Model = async prompt => {
 }
 
 export function createAssistant(options: BotOptions & { model?: Model }): Bot {
-  const model = options.model ?? fakeModel
-  const bot = new Bot({ ...options, threadReplies: true })
+  const { model = fakeModel, ...botOptions } = options
+  const bot = new Bot({ ...botOptions, threadReplies: true })
   bot.mention(/^plan$/i, async ctx => {
     await ctx.reply('What should the plan be about?')
-    const topic = await ctx.waitForReply({ timeout: 60_000 })
-    await ctx.reply(await model(`a plan for ${topic.message}`))
+    try {
+      const topic = await ctx.waitForReply({ timeout: '2m' })
+      await ctx.reply(await model(`a plan for ${topic.message}`))
+    } catch (err) {
+      if (err instanceof MatterkitError && err.code === 'MK_ERR_CONVERSATION_TIMEOUT')
+        await ctx.reply('No topic given; ask me again any time.')
+      else throw err
+    }
   })
-  bot.mention(undefined, async ctx => {
-    const question = ctx.text.replace(/@\S+/, '').trim()
-    await ctx.reply(await model(question))
-  })
+  bot.mention(async ctx => ctx.reply(await model(ctx.textWithoutMention)))
   return bot
 }

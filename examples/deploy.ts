@@ -1,74 +1,81 @@
-// Deploy bot: /deploy opens a dialog; the submission posts an approval request with buttons.
-import { Bot, type BotOptions } from 'matterkit'
+// Deploy bot: `/deploy <service> [env]` asks for approval with buttons; `/deploy` alone opens a
+// dialog. Button context and dialog state are signed by the bot, so clicks cannot be forged.
+import { Bot, type BotOptions, type CommandContext, type DialogContext, field } from 'matterkit'
+
+const ENVS = ['staging', 'production']
 
 export function createDeployBot(options: BotOptions): Bot {
   const bot = new Bot(options)
-  bot.command(
-    'deploy',
-    async ctx => {
-      if (ctx.args[0]) return requestApproval(ctx.args[0], ctx.args[1] ?? 'staging')
-      await ctx.openDialog({
-        callback_id: 'deploy',
-        title: 'Deploy a service',
-        submit_label: 'Request',
-        elements: [
-          { display_name: 'Service', name: 'service', type: 'text', placeholder: 'api' },
-          {
-            display_name: 'Environment',
-            name: 'env',
-            type: 'select',
-            options: [
-              { text: 'staging', value: 'staging' },
-              { text: 'production', value: 'production' },
-            ],
-          },
-        ],
-      })
-      return undefined
-      async function requestApproval(service: string, env: string) {
-        await ctx.client.posts.create({
-          channel_id: ctx.channelId,
-          message: `@${ctx.command!.user_name} wants to deploy **${service}** to **${env}**.`,
-          props: {
-            attachments: [
-              {
-                color: env === 'production' ? 'danger' : 'good',
-                actions: [
-                  bot.button('approve', 'Approve', { service, env }, 'primary'),
-                  bot.button('reject', 'Reject', { service, env }, 'danger'),
-                ],
-              },
-            ],
-          },
-        })
-        return { response_type: 'ephemeral' as const, text: `Approval requested for ${service} → ${env}.` }
-      }
-    },
-    { description: 'Deploy a service', hint: '[service] [env]' },
-  )
-  bot.dialog('deploy', async ctx => {
-    const { service, env } = ctx.dialogSubmission!.submission as { service?: string; env?: string }
-    if (!service) return ctx.fieldErrors({ service: 'Which service?' })
-    await ctx.client.posts.create({
-      channel_id: ctx.channelId,
-      message: `Deploy **${service}** to **${env ?? 'staging'}**?`,
+
+  /** Post an approval request with Approve / Reject buttons. */
+  async function requestApproval(
+    ctx: CommandContext | DialogContext,
+    user: string,
+    service: string,
+    env: string,
+  ) {
+    await ctx.reply({
+      message: `@${user} wants to deploy **${service}** to **${env}**.`,
       props: {
         attachments: [
-          { actions: [bot.button('approve', 'Approve', { service, env: env ?? 'staging' }, 'primary')] },
+          {
+            color: env === 'production' ? 'danger' : 'good',
+            actions: [
+              ctx.button('approve', 'Approve', { context: { service, env }, style: 'primary' }),
+              ctx.button('reject', 'Reject', { context: { service, env }, style: 'danger' }),
+            ],
+          },
         ],
       },
     })
+  }
+
+  bot.command(
+    'deploy',
+    {
+      description: 'Deploy a service (no arguments: open a form)',
+      args: [
+        { name: 'service', description: 'what to deploy' },
+        { name: 'env', choices: ENVS, default: 'staging' },
+      ],
+      examples: ['api production'],
+    },
+    async ctx => {
+      const { service, env } = ctx.params as { service?: string; env: string }
+      if (!service) {
+        await ctx.openDialog({
+          callback_id: 'deploy',
+          title: 'Deploy a service',
+          submit_label: 'Request',
+          elements: [
+            field.text('service', 'Service', { placeholder: 'api' }),
+            field.select('env', 'Environment', ENVS, { default: 'staging' }),
+          ],
+        })
+        return undefined
+      }
+      await requestApproval(ctx, ctx.command.user_name, service, env)
+      return `Approval requested for ${service} → ${env}.`
+    },
+  )
+
+  bot.dialog('deploy', async ctx => {
+    const { service, env } = ctx.values as { service?: string; env?: string }
+    if (!service) return ctx.fieldErrors({ service: 'Which service?' })
+    const user = await ctx.user()
+    await requestApproval(ctx, user.username, service, env ?? 'staging')
     return undefined
   })
+
   bot.action('approve', ctx => {
-    const { service, env } = ctx.action!.context as { service: string; env: string }
-    return ctx.update({
-      message: `✅ ${service} → ${env} approved by @${ctx.action!.user_name}`,
+    const { service, env } = ctx.values as { service: string; env: string }
+    ctx.update({
+      message: `✅ ${service} → ${env} approved by @${ctx.action.user_name}`,
       props: { attachments: [] },
     })
   })
   bot.action('reject', ctx =>
-    ctx.update({ message: `❌ rejected by @${ctx.action!.user_name}`, props: { attachments: [] } }),
+    ctx.update({ message: `❌ rejected by @${ctx.action.user_name}`, props: { attachments: [] } }),
   )
   return bot
 }

@@ -1,304 +1,319 @@
 /**
- * `Context`: what every handler and middleware receives — the event, the client, and helpers
- * that answer in the right place.
+ * `Context`: the base of what every handler and middleware receives — the client, the bot's
+ * identity, the session and helpers that work for every kind of update. The kind-specific
+ * contexts (`MessageContext`, `CommandContext`, …) are in `contexts.ts`.
  * @module
  */
 import type { Readable } from 'node:stream'
 import type { Client } from '../client/client.js'
 import type { CreatePost } from '../client/resources.js'
 import { MatterkitError } from '../core/errors.js'
-import { respond } from '../http/respond.js'
-import type { RealtimeEvent } from '../realtime/events.js'
-import type {
-  Channel,
-  CommandResponse,
-  Dialog,
-  DialogSubmission,
-  OutgoingWebhookRequest,
-  Post,
-  PostActionRequest,
-  PostActionResponse,
-  SlashCommandRequest,
-  SubmitDialogResponse,
-  User,
-} from '../types/index.js'
-
-/** What kind of update a context carries. */
-export type UpdateKind = 'message' | 'command' | 'action' | 'dialog' | 'event' | 'webhook' | 'job'
-
-/** Internal services a context uses. @internal */
-export interface BotRuntime {
-  client: Client
-  me(): User
-  signingSecret: string
-  dialogUrl(): string
-  sign(value: unknown): string
-  threadReplies: boolean
-  resolveChannel(nameOrId: string): Promise<string>
-  resolveUser(nameOrId: string): Promise<string>
-  waitForReply(key: string, timeoutMs: number): Promise<Post>
-  session: { get(key: string): Promise<unknown>; set(key: string, v: unknown): Promise<void> }
-}
-
-/** Text or a post body. */
-export type Message = string | Omit<CreatePost, 'channel_id'>
-
-const asPost = (m: Message): Omit<CreatePost, 'channel_id'> => (typeof m === 'string' ? { message: m } : m)
+import type { Channel, Dialog, Post, PostAction, PostActionOption, User } from '../types/index.js'
+import type { SessionData } from './session.js'
 
 /**
- * The context of one update.
+ * The kinds of update a bot handles.
  *
  * @example
  * ```ts
- * bot.message(/^ping$/i, ctx => ctx.reply('pong'))
+ * bot.use((ctx, next) => { console.log(ctx.kind satisfies UpdateKind); return next() })
  * ```
  */
-export class Context {
+export type UpdateKind = 'message' | 'command' | 'action' | 'dialog' | 'event' | 'webhook' | 'job'
+
+/**
+ * Text, or a post body without its channel.
+ *
+ * @example
+ * ```ts
+ * const m: Message = { message: 'Build failed', props: { attachments: [{ color: 'danger', text: 'see logs' }] } }
+ * ```
+ */
+export type Message = string | Omit<CreatePost, 'channel_id'>
+
+/**
+ * A dialog to open: Mattermost's `Dialog` with a required `callback_id` (routes the submission to
+ * `bot.dialog(callback_id)`).
+ *
+ * @example
+ * ```ts
+ * const d: DialogSpec = { callback_id: 'deploy', title: 'Deploy', elements: [{ display_name: 'Env', name: 'env', type: 'text' }] }
+ * ```
+ */
+export type DialogSpec = Omit<Dialog, 'state' | 'callback_id'> & { callback_id: string }
+
+/**
+ * Options of a button made with `ctx.button()` / `bot.button()`.
+ *
+ * @example
+ * ```ts
+ * bot.button('approve', 'Approve', { context: { id: 42 }, style: 'primary' })
+ * ```
+ */
+export interface ButtonOptions {
+  /** Data handed back, verified, as `ctx.values` when the button is used. */
+  context?: Record<string, unknown>
+  /** `default`, `primary`, `success`, `good`, `warning`, `danger` or `#rrggbb`. */
+  style?: string
+  disabled?: boolean
+}
+
+/**
+ * What a `waitForReply` waits for. @internal
+ * @example
+ * ```ts
+ * const w: ReplyWait = { channelId, userId, roots: [''], timeoutMs: 60_000 }
+ * ```
+ */
+export interface ReplyWait {
+  channelId: string
+  userId: string
+  /** Accepted thread roots (`''` = the channel root). */
+  roots: readonly string[]
+  timeoutMs: number
+  filter?: (post: Post) => boolean
+}
+
+/**
+ * Internal services a context uses (provided by `Bot`). @internal
+ * @example
+ * ```ts
+ * // built by Bot; tests may pass a partial one
+ * ```
+ */
+export interface BotRuntime {
+  client: Client
+  me(): User
+  threadReplies: boolean
+  sign(value: unknown): string
+  urls(): { action: string; dialog: string }
+  resolveChannel(nameOrId: string): Promise<string>
+  resolveUser(nameOrId: string): Promise<string>
+  waitForReply(wait: ReplyWait): Promise<Post>
+}
+
+/** @internal */
+export const asPost = (m: Message): Omit<CreatePost, 'channel_id'> =>
+  typeof m === 'string' ? { message: m } : m
+
+/** Trigger ids live 30 s from the moment Mattermost made them; keep a margin for transit. */
+const TRIGGER_LIFETIME_MS = 29_000
+
+/** @internal Session slot, filled by the bot's session middleware. */
+export const SESSION: unique symbol = Symbol('matterkit.session')
+
+/**
+ * The base of every context. Handlers receive a kind-specific subclass, narrowed by the listener:
+ * `bot.message(…)` → `MessageContext`, `bot.command(…)` → `CommandContext`, and so on. In
+ * middleware (`bot.use`), switch on `ctx.kind` to narrow.
+ *
+ * @example
+ * ```ts
+ * bot.use(async (ctx, next) => {
+ *   const t = Date.now()
+ *   await next()
+ *   console.log(ctx.kind, ctx.userId, Date.now() - t, 'ms')
+ * })
+ * ```
+ */
+export abstract class Context {
   /** The kind of update. */
-  readonly kind: UpdateKind
-  /** The REST client (authenticated as the bot). */
+  abstract readonly kind: UpdateKind
+  /** The REST client, authenticated as the bot. */
   readonly client: Client
-  /** The post, for messages. */
-  readonly post: Post | undefined
-  /** The raw realtime event, for messages and events. */
-  readonly event: RealtimeEvent | undefined
-  /** Regex match, for `bot.message(/…/)` listeners. */
-  match: RegExpMatchArray | null = null
-  /** Slash-command request. */
-  readonly command: SlashCommandRequest | undefined
-  /** Parsed slash-command arguments (after the trigger). */
-  args: string[] = []
-  /** Action request and its verified context. */
-  readonly action: (PostActionRequest & { context: Record<string, unknown> }) | undefined
-  /** Dialog submission and its verified state. */
-  readonly dialogSubmission: (DialogSubmission & { stateValue: unknown }) | undefined
-  /** Outgoing-webhook request. */
-  readonly webhook: OutgoingWebhookRequest | undefined
-  /** The answer returned to Mattermost for commands/actions/dialogs/webhooks. */
-  response: (CommandResponse & PostActionResponse & SubmitDialogResponse) | undefined
-  /** Free-form state shared by middleware. */
+  /** Free-form state shared by middleware and handlers of this update. */
   readonly state: Record<string, unknown> = {}
-  #rt: BotRuntime
+  /** When the update arrived (ms since the epoch). */
+  readonly receivedAt: number
+  /** @internal */
+  protected readonly rt: BotRuntime;
+  /** @internal */
+  [SESSION]: { data: SessionData | undefined; enabled: boolean; cleared: boolean } = {
+    data: undefined,
+    enabled: false,
+    cleared: false,
+  }
   #user: Promise<User> | undefined
   #channel: Promise<Channel> | undefined
-  #receivedAt = Date.now()
-  #sessions = new Map<string, Record<string, unknown>>()
 
-  constructor(
-    rt: BotRuntime,
-    init: {
-      kind: UpdateKind
-      post?: Post
-      event?: RealtimeEvent
-      command?: SlashCommandRequest
-      action?: PostActionRequest & { context: Record<string, unknown> }
-      dialog?: DialogSubmission & { stateValue: unknown }
-      webhook?: OutgoingWebhookRequest
-    },
-  ) {
-    this.#rt = rt
-    this.kind = init.kind
+  constructor(rt: BotRuntime, receivedAt = Date.now()) {
+    this.rt = rt
     this.client = rt.client
-    this.post = init.post
-    this.event = init.event
-    this.command = init.command
-    this.action = init.action
-    this.dialogSubmission = init.dialog
-    this.webhook = init.webhook
+    this.receivedAt = receivedAt
   }
 
   /** The bot's own user. */
   get me(): User {
-    return this.#rt.me()
+    return this.rt.me()
   }
-  /** Channel of the update ('' for jobs). */
-  get channelId(): string {
-    return (
-      this.post?.channel_id ??
-      this.command?.channel_id ??
-      this.action?.channel_id ??
-      this.dialogSubmission?.channel_id ??
-      this.webhook?.channel_id ??
-      (this.event?.broadcast?.channel_id ||
-        String((this.event?.data as { channel_id?: string })?.channel_id ?? ''))
-    )
-  }
-  /** The user who caused the update. */
-  get userId(): string {
-    return (
-      this.post?.user_id ??
-      this.command?.user_id ??
-      this.action?.user_id ??
-      this.dialogSubmission?.user_id ??
-      this.webhook?.user_id ??
-      ''
-    )
-  }
-  /** The message text (post message, command text, webhook text). */
-  get text(): string {
-    return this.post?.message ?? this.command?.text ?? this.webhook?.text ?? ''
-  }
-  /** The thread root of the update ('' at channel level). */
+  /** The user who caused the update (`''` for jobs). */
+  abstract get userId(): string
+  /** The channel of the update (`''` when there is none, e.g. jobs). */
+  abstract get channelId(): string
+  /** The thread root of the update (`''` at channel level). */
   get rootId(): string {
-    if (this.post) return this.post.root_id || ''
-    return this.command?.root_id ?? ''
+    return ''
   }
 
-  /** The user who caused the update (fetched once). */
+  /**
+   * The session of this update (per user by default; see the `session` option of `Bot`). Mutate
+   * it or assign a new object; it is saved after the handlers finish. Assign `undefined` to delete.
+   */
+  get session(): SessionData {
+    const s = this[SESSION]
+    if (!s.enabled)
+      throw new MatterkitError(
+        'MK_ERR_INVALID_CONFIG',
+        'ctx.session is off: enable it with new Bot({ …, session: {} }) (options: scope, storage, ttl, initial).',
+      )
+    if (!s.data)
+      throw new MatterkitError(
+        'MK_ERR_INVALID_ARGUMENT',
+        `ctx.session: this ${this.kind} update has no key for the configured session scope.`,
+      )
+    return s.data
+  }
+  set session(value: SessionData | undefined) {
+    const s = this[SESSION]
+    s.data = value ?? {}
+    s.cleared = value === undefined
+  }
+
+  /** The user who caused the update (fetched once, then cached). */
   user(): Promise<User> {
+    if (!this.userId) return Promise.reject(noTarget('user()', this.kind, 'a user'))
     this.#user ??= this.client.users.get(this.userId)
     return this.#user
   }
-  /** The channel of the update (fetched once). */
+  /** The channel of the update (fetched once, then cached). */
   channel(): Promise<Channel> {
+    if (!this.channelId) return Promise.reject(noTarget('channel()', this.kind, 'a channel'))
     this.#channel ??= this.client.channels.get(this.channelId)
     return this.#channel
   }
 
-  /**
-   * Answer where the update happened. A message inside a thread is answered in that thread; a
-   * root message is answered in a new thread under it unless `threadReplies: false`.
-   */
-  reply(message: Message): Promise<Post> {
-    const body = asPost(message)
-    let root = this.rootId
-    if (!root && this.post && this.#rt.threadReplies) root = this.post.id
-    return this.client.posts.create({
-      ...body,
-      channel_id: this.channelId,
-      ...(root ? { root_id: root } : {}),
+  /** @internal Open a dialog with a trigger id, checking its 30 s lifetime first. */
+  protected async openDialogWith(
+    triggerId: string,
+    dialog: DialogSpec,
+    state: unknown,
+    now = Date.now(),
+  ): Promise<void> {
+    const age = now - this.receivedAt
+    if (age > TRIGGER_LIFETIME_MS)
+      throw new MatterkitError(
+        'MK_ERR_TRIGGER_EXPIRED',
+        `The trigger id expired: dialogs must open within 30 s of the command or click (this one is ${Math.round(age / 1000)} s old). Open the dialog first, then do slow work.`,
+      )
+    await this.client.system.openDialog({
+      trigger_id: triggerId,
+      url: this.rt.urls().dialog,
+      dialog: { ...dialog, state: this.rt.sign({ cb: dialog.callback_id, state: state ?? null }) },
     })
   }
-  /** Answer in the thread of the update's post, always. */
-  replyInThread(message: Message): Promise<Post> {
-    const root = this.rootId || this.post?.id || ''
-    return this.client.posts.create({ ...asPost(message), channel_id: this.channelId, root_id: root })
+
+  /** Where `reply` posts: channel and thread root. */
+  protected replyTarget(): { channelId: string; rootId: string } {
+    if (!this.channelId) throw noTarget('reply()', this.kind, 'a channel; use ctx.send(channel, …)')
+    return { channelId: this.channelId, rootId: this.rootId }
   }
-  /** Post to a channel by id, `team:name`, name or display name. */
+
+  /** Post where the update happened, as the bot (a message in a thread is answered in it). */
+  reply(message: Message): Promise<Post> {
+    const { channelId, rootId } = this.replyTarget()
+    return this.client.posts.create({
+      ...asPost(message),
+      channel_id: channelId,
+      ...(rootId ? { root_id: rootId } : {}),
+    })
+  }
+
+  /**
+   * Post to a channel by id, name (`town-square`, `~town-square`) or display name (`Town Square`);
+   * among the bot's channels, a display-name match wins over a name match.
+   *
+   * @example
+   * ```ts
+   * await ctx.send('Town Square', 'Deploy finished ✅')
+   * ```
+   */
   async send(channel: string, message: Message): Promise<Post> {
-    const id = await this.#rt.resolveChannel(channel)
+    const id = await this.rt.resolveChannel(channel)
     return this.client.posts.create({ ...asPost(message), channel_id: id })
   }
-  /** Direct-message a user by id or username. */
+  /** Direct-message a user by id or username (`alice`, `@alice`). */
   async dm(user: string, message: Message): Promise<Post> {
-    const uid = await this.#rt.resolveUser(user)
+    const uid = await this.rt.resolveUser(user)
     const ch = await this.client.channels.direct(this.me.id, uid)
     return this.client.posts.create({ ...asPost(message), channel_id: ch.id })
   }
-  /** React to the update's post. */
-  async react(emoji: string): Promise<void> {
-    const id = this.post?.id ?? this.action?.post_id
-    if (!id) throw new MatterkitError('MK_ERR_INVALID_ARGUMENT', 'react(): this update has no post')
-    await this.client.reactions.add(id, emoji, this.me.id)
-  }
-  /** Upload a file and post it where the update happened. */
-  async upload(file: { name: string; data: Buffer | Readable | string }, message = ''): Promise<Post> {
-    const [info] = await this.client.files.upload(this.channelId, file)
-    return this.reply({ message, file_ids: [info!.id] })
-  }
-  /** Show a message only to the user (ephemeral). */
-  async ephemeral(text: string): Promise<void> {
-    if (this.kind === 'action' || this.kind === 'command') {
-      this.response = {
-        ...this.response,
-        ...(this.kind === 'action' ? { ephemeral_text: text } : { text, response_type: 'ephemeral' }),
-      }
-      return
-    }
-    await this.client.posts.ephemeral(this.userId, {
-      channel_id: this.channelId,
-      message: text,
-      root_id: this.rootId,
-    })
-  }
-  /** Update the post whose button was clicked (actions), or edit a post by id. */
-  async update(patch: { message?: string; props?: Post['props'] }, postId?: string): Promise<void> {
-    if (this.kind === 'action' && !postId) {
-      this.response = { ...this.response, update: { ...patch } }
-      return
-    }
-    const id = postId ?? this.post?.id
-    if (!id) throw new MatterkitError('MK_ERR_INVALID_ARGUMENT', 'update(): no post to update')
-    await this.client.posts.patch(id, patch)
-  }
-  /** Delete a post (default: the update's post). */
-  async delete(postId?: string): Promise<void> {
-    const id = postId ?? this.post?.id ?? this.action?.post_id
-    if (!id) throw new MatterkitError('MK_ERR_INVALID_ARGUMENT', 'delete(): no post')
-    await this.client.posts.delete(id)
-  }
-  /** Dialog submissions: keep the dialog open with errors on fields. */
-  fieldErrors(errors: Record<string, string>): void {
-    this.response = { ...this.response, errors }
-  }
   /**
-   * Open a dialog (commands and actions only; their trigger id lives 30 s). `state` is signed.
+   * Upload a file (a Buffer, a stream, or a path on disk) and post it with `message` where `reply`
+   * would post.
    *
    * @example
    * ```ts
-   * bot.command('deploy', ctx => ctx.openDialog({ callback_id: 'deploy', title: 'Deploy', elements: [{ display_name: 'Env', name: 'env', type: 'text' }] }))
+   * await ctx.upload({ name: 'report.csv', data: Buffer.from(csv) }, 'Here is the report')
+   * await ctx.upload({ data: './build.log' })
    * ```
    */
-  async openDialog(dialog: Dialog & { callback_id: string }, state?: unknown): Promise<void> {
-    const trigger = this.command?.trigger_id ?? this.action?.trigger_id
-    if (!trigger)
-      throw new MatterkitError(
-        'MK_ERR_INVALID_ARGUMENT',
-        'openDialog() needs a slash command or an action (they carry a trigger id).',
-      )
-    if (Date.now() - this.#receivedAt > 29_000) {
-      throw new MatterkitError(
-        'MK_ERR_TRIGGER_EXPIRED',
-        'The trigger id expired (30 s). Open the dialog before any slow work.',
-      )
-    }
-    await this.client.system.openDialog({
-      trigger_id: trigger,
-      url: this.#rt.dialogUrl(),
-      dialog: { ...dialog, state: this.#rt.sign({ cb: dialog.callback_id, state: state ?? null }) },
-    })
+  async upload(
+    file: { name?: string; data: Buffer | Readable | string },
+    message: Message = '',
+  ): Promise<Post> {
+    const { channelId } = this.replyTarget()
+    const [info] = await this.client.files.upload(channelId, file)
+    const body = asPost(message)
+    return this.reply({ ...body, file_ids: [...(body.file_ids ?? []), (info as { id: string }).id] })
   }
-  /** Answer a slash command later through its `response_url`. */
-  async respond(body: CommandResponse | string): Promise<void> {
-    if (!this.command) throw new MatterkitError('MK_ERR_INVALID_ARGUMENT', 'respond() is for slash commands')
-    await respond(this.command.response_url, body)
+
+  /**
+   * A button that routes to `bot.action(id)`; its context is signed, so a click with forged
+   * context is refused by the receiver.
+   *
+   * @example
+   * ```ts
+   * await ctx.reply({ message: 'Deploy?', props: { attachments: [{ actions: [ctx.button('approve', 'Approve', { context: { env } })] }] } })
+   * ```
+   */
+  button(id: string, label: string, options: ButtonOptions = {}): PostAction {
+    return buildAction(this.rt, id, label, 'button', options)
   }
-  /** Wait for the same user's next message in the same channel (and thread). */
-  waitForReply(opts: { timeout?: number | string } = {}): Promise<Post> {
-    const timeout = typeof opts.timeout === 'number' ? opts.timeout : 60_000
-    return this.#rt.waitForReply(
-      `${this.channelId}:${this.rootId || this.post?.id || ''}:${this.userId}`,
-      timeout,
+  /** A select menu that routes to `bot.action(id)`; the choice is `ctx.selected`. */
+  menu(
+    id: string,
+    label: string,
+    choices: readonly PostActionOption[],
+    options: ButtonOptions = {},
+  ): PostAction {
+    return { ...buildAction(this.rt, id, label, 'select', options), options: [...choices] }
+  }
+}
+
+/** @internal Build a signed action pointing at the receiver. */
+export function buildAction(
+  rt: BotRuntime,
+  id: string,
+  label: string,
+  type: 'button' | 'select',
+  o: ButtonOptions,
+): PostAction {
+  if (!/^[A-Za-z0-9_-]+$/.test(id))
+    throw new MatterkitError(
+      'MK_ERR_INVALID_ARGUMENT',
+      `Action id "${id}" must use letters, digits, "-" or "_" only.`,
     )
+  return {
+    id,
+    type,
+    name: label,
+    ...(o.style ? { style: o.style } : {}),
+    ...(o.disabled ? { disabled: true } : {}),
+    integration: { url: rt.urls().action, context: { _mk: rt.sign({ ...o.context, __action: id }) } },
   }
-  /**
-   * The session object for this user (default), channel or thread: loaded once, saved after the
-   * handler returns.
-   *
-   * @example
-   * ```ts
-   * const s = await ctx.session<{ count?: number }>('channel')
-   * s.count = (s.count ?? 0) + 1
-   * ```
-   */
-  async session<T extends Record<string, unknown> = Record<string, unknown>>(
-    scope: 'user' | 'channel' | 'thread' = 'user',
-  ): Promise<T> {
-    const key =
-      scope === 'user'
-        ? `user:${this.userId}`
-        : scope === 'channel'
-          ? `channel:${this.channelId}`
-          : `thread:${this.rootId || this.post?.id || this.channelId}`
-    let s = this.#sessions.get(key)
-    if (!s) {
-      s = ((await this.#rt.session.get(key)) as Record<string, unknown>) ?? {}
-      this.#sessions.set(key, s)
-    }
-    return s as T
-  }
-  /** @internal Persist the sessions that were used. */
-  async saveSession(): Promise<void> {
-    for (const [k, v] of this.#sessions) await this.#rt.session.set(k, v)
-  }
+}
+
+/** @internal */
+export function noTarget(helper: string, kind: string, needs: string): MatterkitError {
+  return new MatterkitError('MK_ERR_INVALID_ARGUMENT', `${helper} needs ${needs}; a ${kind} update has none.`)
 }

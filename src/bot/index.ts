@@ -1,6 +1,36 @@
 /** The bot framework. @module */
-export { Bot, BotError, type BotOptions, type Handler, parseArgs, type StartOptions } from './bot.js'
+export {
+  type ArgValue,
+  type CommandArg,
+  type CommandFlag,
+  type CommandSpec,
+  CommandUsageError,
+  commandHelp,
+  commandHint,
+  type ParsedCommand,
+  parseArgs,
+  parseCommand,
+  tokenize,
+} from './args.js'
+export { Bot } from './bot.js'
 export { compose, type Middleware, type NextFunction } from './compose.js'
-export { Context, type Message, type UpdateKind } from './context.js'
-export { type Cron, parseCron } from './schedule.js'
-export { FileStorage, MemoryStorage, type SessionStorage } from './session.js'
+export { BotError, Composer, type Handler, type MiddlewareLike } from './composer.js'
+export { type ButtonOptions, Context, type DialogSpec, type Message, type UpdateKind } from './context.js'
+export {
+  ActionContext,
+  type AnyContext,
+  CommandContext,
+  DialogContext,
+  EventContext,
+  JobContext,
+  MessageContext,
+  type WaitOptions,
+  WebhookContext,
+} from './contexts.js'
+export { type FilterOptions, isMention, PostFilter } from './filters.js'
+export { type AttachmentInput, attachment, field } from './interactive.js'
+export { matchTrigger, mentions, stripMention, type Trigger } from './matchers.js'
+export type { BotOptions, SessionOptions, StartOptions, StopResult } from './options.js'
+export { KeyedQueue } from './queue.js'
+export { type Cron, parseCron, runAt } from './schedule.js'
+export { FileStorage, MemoryStorage, type SessionData, type SessionStorage } from './session.js'

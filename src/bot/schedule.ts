@@ -1,72 +1,133 @@
 /**
- * Scheduling: fixed intervals and 5-field cron expressions (minute hour day-of-month month
- * day-of-week; `*`, lists, ranges and steps; times in the process's local zone).
+ * Scheduling: a 5-field cron parser (minute hour day-of-month month day-of-week; `*`, lists,
+ * ranges, steps, month and weekday names; times in the process's local zone) and timers that
+ * cope with delays longer than Node's 24.8-day `setTimeout` limit.
  * @module
  */
 import { ArgumentError } from '../core/errors.js'
 
-const FIELDS: Array<[number, number]> = [
-  [0, 59],
-  [0, 23],
-  [1, 31],
-  [1, 12],
-  [0, 6],
+const FIELDS: Array<[string, number, number]> = [
+  ['minute', 0, 59],
+  ['hour', 0, 23],
+  ['day of month', 1, 31],
+  ['month', 1, 12],
+  ['day of week', 0, 7],
 ]
-
-/** A parsed cron expression. */
-export interface Cron {
-  matches(date: Date): boolean
-  /** The next matching minute after `from`. */
-  next(from: Date): Date
-}
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
 
 /**
- * Parse a cron expression.
+ * A parsed cron expression.
  *
  * @example
  * ```ts
- * parseCron('0 9 * * 1-5').next(new Date())  // next weekday at 09:00
+ * const c: Cron = parseCron('0 9 * * 1-5')
+ * c.matches(new Date(2026, 0, 5, 9, 0)) // true (a Monday)
+ * ```
+ */
+export interface Cron {
+  /** The expression as given. */
+  readonly expression: string
+  /** Whether the minute of `date` matches. */
+  matches(date: Date): boolean
+  /** The first matching minute strictly after `from`. */
+  next(from: Date): Date
+}
+
+function value(tok: string, field: number, expr: string): number {
+  const lower = tok.toLowerCase()
+  const names = field === 3 ? MONTHS : field === 4 ? DAYS : undefined
+  const named = names?.indexOf(lower) ?? -1
+  if (named >= 0) return field === 3 ? named + 1 : named
+  if (!/^\d+$/.test(tok)) throw new ArgumentError(`Invalid cron value "${tok}" in "${expr}".`)
+  return Number(tok)
+}
+
+/**
+ * Parse a cron expression. Day of month and day of week combine like classic cron: when both are
+ * restricted, a day matching either one matches.
+ *
+ * @throws {ArgumentError} with the faulty field named.
+ * @example
+ * ```ts
+ * parseCron('0 9 * * 1-5').next(new Date())  // the next weekday at 09:00
+ * parseCron('*\/15 * * * *')                  // every 15 minutes
  * ```
  */
 export function parseCron(expr: string): Cron {
   const parts = expr.trim().split(/\s+/)
   if (parts.length !== 5)
-    throw new ArgumentError(`Invalid cron "${expr}": expected 5 fields (minute hour day month weekday).`)
+    throw new ArgumentError(
+      `Invalid cron "${expr}": expected 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5".`,
+    )
   const sets = parts.map((p, i) => {
-    const [min, max] = FIELDS[i]!
+    const [name, min, max] = FIELDS[i] as [string, number, number]
     const set = new Set<number>()
     for (const item of p.split(',')) {
-      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item)
-      if (!m) throw new ArgumentError(`Invalid cron field "${item}" in "${expr}".`)
-      const lo = m[1] === '*' ? min : Number(m[2])
-      const hi = m[1] === '*' ? max : m[3] !== undefined ? Number(m[3]) : m[4] ? max : lo
+      const m = /^(\*|([a-z0-9]+)(?:-([a-z0-9]+))?)(?:\/(\d+))?$/i.exec(item)
+      if (!m) throw new ArgumentError(`Invalid cron ${name} "${item}" in "${expr}".`)
+      const lo = m[1] === '*' ? min : value(m[2] as string, i, expr)
+      const hi = m[1] === '*' ? max : m[3] !== undefined ? value(m[3], i, expr) : m[4] ? max : lo
       const step = m[4] ? Number(m[4]) : 1
-      if (lo < min || hi > (i === 4 ? 7 : max) || lo > hi || step < 1)
-        throw new ArgumentError(`Cron field "${item}" out of range in "${expr}".`)
+      if (lo < min || hi > max || lo > hi || step < 1)
+        throw new ArgumentError(`Cron ${name} "${item}" is out of range ${min}-${max} in "${expr}".`)
       for (let v = lo; v <= hi; v += step) set.add(i === 4 && v === 7 ? 0 : v)
     }
     return set
-  })
-  const [mi, h, dom, mon, dow] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>]
+  }) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>]
+  const [mi, h, dom, mon, dow] = sets
   const domAny = parts[2] === '*'
   const dowAny = parts[4] === '*'
-  const matches = (d: Date): boolean => {
-    if (!mi.has(d.getMinutes()) || !h.has(d.getHours()) || !mon.has(d.getMonth() + 1)) return false
+  const dayMatches = (d: Date): boolean => {
+    if (!mon.has(d.getMonth() + 1)) return false
     const a = dom.has(d.getDate())
     const b = dow.has(d.getDay())
     return domAny && dowAny ? true : domAny ? b : dowAny ? a : a || b
   }
-  return {
+  const matches = (d: Date): boolean => dayMatches(d) && h.has(d.getHours()) && mi.has(d.getMinutes())
+  const cron: Cron = {
+    expression: expr,
     matches,
     next(from) {
       const d = new Date(from.getTime())
       d.setSeconds(0, 0)
       d.setMinutes(d.getMinutes() + 1)
-      for (let i = 0; i < 366 * 24 * 60; i++) {
-        if (matches(d)) return d
-        d.setMinutes(d.getMinutes() + 1)
+      const limit = from.getTime() + 8 * 366 * 86_400_000
+      while (d.getTime() <= limit) {
+        if (!dayMatches(d)) {
+          d.setDate(d.getDate() + 1)
+          d.setHours(0, 0, 0, 0)
+        } else if (!h.has(d.getHours())) {
+          d.setHours(d.getHours() + 1, 0, 0, 0)
+        } else if (!mi.has(d.getMinutes())) {
+          d.setMinutes(d.getMinutes() + 1, 0, 0)
+        } else return d
       }
-      throw new ArgumentError(`Cron "${expr}" never matches.`)
+      throw new ArgumentError(`Cron "${expr}" never matches (checked 8 years ahead).`)
     },
   }
+  cron.next(new Date(2000, 0, 1))
+  return cron
+}
+
+const MAX_TIMEOUT = 2 ** 31 - 1
+
+/**
+ * Call `fn` at `at` (a long delay is split into several timers). Returns a cancel function. The
+ * timer does not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * const cancel = runAt(parseCron('0 9 * * *').next(new Date()), () => console.log('09:00'))
+ * ```
+ */
+export function runAt(at: Date, fn: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined
+  const arm = (): void => {
+    const wait = at.getTime() - Date.now()
+    timer = setTimeout(wait > MAX_TIMEOUT ? arm : fn, Math.max(0, Math.min(wait, MAX_TIMEOUT)))
+    timer.unref()
+  }
+  arm()
+  return () => clearTimeout(timer)
 }

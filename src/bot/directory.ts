@@ -1,0 +1,85 @@
+/**
+ * Looking up channels (by id, name or display name) and users (by id or username) for
+ * `ctx.send` / `ctx.dm`, with a per-process cache.
+ * @module
+ */
+import type { Client } from '../client/client.js'
+import { MatterkitError } from '../core/errors.js'
+
+const ID = /^[a-z0-9]{26}$/
+
+/**
+ * Channel and user lookup with caching.
+ *
+ * @example
+ * ```ts
+ * const dir = new Directory(client)
+ * await dir.channel('Town Square') // the channel id
+ * ```
+ */
+export class Directory {
+  readonly #client: Client
+  readonly #channels = new Map<string, string>()
+  readonly #users = new Map<string, string>()
+  readonly #team: string | undefined
+  /** `team` (name or id) limits channel lookups to one team. */
+  constructor(client: Client, team?: string) {
+    this.#client = client
+    this.#team = team
+  }
+
+  /** The bot's teams (only the configured one, if any). */
+  async teams(): Promise<Array<{ id: string; name: string }>> {
+    const all = await this.#client.teams.forUser('me')
+    if (!this.#team) return all
+    const want = this.#team.toLowerCase()
+    const t = all.filter(x => x.id === this.#team || x.name.toLowerCase() === want)
+    if (!t.length)
+      throw new MatterkitError(
+        'MK_ERR_NOT_FOUND',
+        `The bot is not in team "${this.#team}" (option team / MATTERMOST_TEAM). Add it to the team, or fix the name.`,
+      )
+    return t
+  }
+
+  /**
+   * A channel id from an id, a name (`town-square`, `~town-square`) or a display name, among the
+   * bot's channels in all its teams. A display-name match wins over a name match.
+   */
+  async channel(nameOrId: string): Promise<string> {
+    if (ID.test(nameOrId)) return nameOrId
+    const key = nameOrId.replace(/^[~#]/, '')
+    const cached = this.#channels.get(key)
+    if (cached) return cached
+    let byName: string | undefined
+    for (const t of await this.teams()) {
+      for (const c of await this.#client.channels.forUser('me', t.id)) {
+        if (c.display_name === key) {
+          this.#channels.set(key, c.id)
+          return c.id
+        }
+        if (c.name === key.toLowerCase()) byName ??= c.id
+      }
+    }
+    if (byName) {
+      this.#channels.set(key, byName)
+      return byName
+    }
+    throw new MatterkitError(
+      'MK_ERR_NOT_FOUND',
+      `No channel "${nameOrId}" among the bot's channels (by display name or name). Add the bot to the channel, or pass its id.`,
+    )
+  }
+
+  /** A user id from an id or a username (`alice`, `@alice`). */
+  async user(nameOrId: string): Promise<string> {
+    if (ID.test(nameOrId)) return nameOrId
+    const name = nameOrId.replace(/^@/, '').toLowerCase()
+    let id = this.#users.get(name)
+    if (!id) {
+      id = (await this.#client.users.getByUsername(name)).id
+      this.#users.set(name, id)
+    }
+    return id
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The bot's side of the HTTP receiver: turning verified requests into contexts, refusals, and
+ * delivering answers that come after Mattermost was already acknowledged.
+ * @module
+ */
+import type { Client } from '../client/client.js'
+import type { Logger } from '../core/logger.js'
+import type { ReceiverEvent, ReceiverReply } from '../http/receiver.js'
+import { respond } from '../http/respond.js'
+import type { CommandSpec } from './args.js'
+import { commandHint } from './args.js'
+import type { BotRuntime } from './context.js'
+import { ActionContext, CommandContext, DialogContext, WebhookContext } from './contexts.js'
+
+/** A context made from a receiver request. */
+export type RequestContext = CommandContext | ActionContext | DialogContext | WebhookContext
+
+/** Build the context of a verified request. @internal */
+export function requestContext(rt: BotRuntime, ev: ReceiverEvent): RequestContext {
+  switch (ev.kind) {
+    case 'command':
+      return new CommandContext(rt, ev.payload)
+    case 'action':
+      return new ActionContext(rt, ev.payload, String(ev.context.__action ?? ''))
+    case 'dialog':
+      return new DialogContext(rt, ev.payload, (ev.state as { state?: unknown } | null)?.state ?? null)
+    default:
+      return new WebhookContext(rt, ev.payload)
+  }
+}
+
+/** A refusal shown to the user, in the shape each request kind needs. @internal */
+export function refusal(kind: ReceiverEvent['kind'], text: string): ReceiverReply {
+  if (kind === 'command') return { response_type: 'ephemeral', text }
+  if (kind === 'action') return { ephemeral_text: text }
+  if (kind === 'dialog') return { error: text }
+  return {}
+}
+
+/**
+ * Deliver an answer that came after the receiver had acknowledged: commands through
+ * `response_url`, actions by patching the post and posting an ephemeral, webhooks as a bot reply.
+ * Dialog answers cannot be delivered late (logged). @internal
+ */
+export async function deliverLate(client: Client, ctx: RequestContext, log: Logger): Promise<void> {
+  if (ctx.response === undefined) return
+  try {
+    if (ctx.kind === 'command') await respond(ctx.command.response_url, ctx.response)
+    else if (ctx.kind === 'action') {
+      const a = typeof ctx.response === 'string' ? { ephemeral_text: ctx.response } : ctx.response
+      if (a.update) await client.posts.patch(ctx.postId, a.update)
+      if (a.ephemeral_text)
+        await client.posts.ephemeral(ctx.userId, { channel_id: ctx.channelId, message: a.ephemeral_text })
+    } else if (ctx.kind === 'webhook') {
+      const text = typeof ctx.response === 'string' ? ctx.response : ctx.response.text
+      if (text) await ctx.reply(text)
+    } else
+      log.warn(
+        { kind: 'dialog' },
+        'a dialog answer came too late to show; answer dialogs within the ack timeout',
+      )
+  } catch (err) {
+    log.warn({ err, kind: ctx.kind }, 'could not deliver a late answer')
+  }
+}
+
+/**
+ * Create or update the bot's slash commands in its teams so they point at `url`, and learn their
+ * tokens. A command with the same trigger made by someone else is left alone (its token is learnt
+ * when it already points at us). @internal
+ */
+export async function registerCommands(o: {
+  client: Client
+  teams: ReadonlyArray<{ id: string; name: string }>
+  commands: ReadonlyMap<string, CommandSpec>
+  url: string
+  me: string
+  log: Logger
+  learn(token: string): void
+}): Promise<void> {
+  for (const team of o.teams) {
+    const existing = await o.client.commands.list(team.id, { customOnly: true })
+    for (const [trigger, spec] of o.commands) {
+      const body = {
+        trigger,
+        url: o.url,
+        method: 'P' as const,
+        auto_complete: true,
+        auto_complete_desc: spec.description ?? '',
+        auto_complete_hint: commandHint(spec),
+        display_name: trigger,
+        description: spec.description ?? '',
+      }
+      const same = existing.find(c => c.trigger === trigger && c.delete_at === 0)
+      if (same && same.creator_id !== o.me) {
+        if (same.url === o.url) o.learn(same.token)
+        else
+          o.log.warn(
+            { trigger, team: team.name },
+            `/${trigger} already exists in team ${team.name} (made by someone else, pointing elsewhere); not registering it`,
+          )
+        continue
+      }
+      const cmd = same
+        ? await o.client.commands.update(same.id, { ...same, ...body })
+        : await o.client.commands.create({ ...body, team_id: team.id })
+      o.learn(cmd.token)
+    }
+  }
+}
