@@ -93,7 +93,14 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #state: RealtimeState = 'idle'
   #connectionId = ''
   #nextSeq = 0
+  /** Server time (ms) up to which posts are known delivered; a lost resume backfills from here. */
   #lastPostAt = 0
+  /** No post delivered yet: `#lastPostAt` is the connect time, which a ping reply may correct. */
+  #lastPostAtIsBaseline = false
+  /** Server clock minus ours (ms), learnt from ping replies. */
+  #clockSkew = 0
+  /** While a resync is pending: the earliest `#lastPostAt` from which it must backfill. */
+  #resyncFrom: number | undefined
   #serverVersion = ''
   #actionSeq = 0
   #pending = new Map<
@@ -274,11 +281,12 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         pingTimer = setInterval(liveness, Math.min(this.#opts.pingIntervalMs, this.#opts.pingTimeoutMs))
         pingTimer.unref()
         // Probe the session: an unauthenticated socket answers FAIL → fall back to the in-band challenge.
+        const probeSent = Date.now()
         this.#action('ping', {}, this.#opts.pingTimeoutMs).then(
           r => {
             lastPong = Date.now()
             const serverTime = Number(r.data?.server_time ?? 0)
-            if (this.#lastPostAt === 0 && serverTime > 0) this.#lastPostAt = serverTime
+            if (serverTime > 0) this.#learnClock(serverTime, probeSent, lastPong)
             if (r.status === 'FAIL' && r.error?.id === 'api.web_socket_router.not_authenticated.app_error') {
               // The upgrade was not authenticated (bad token, or a proxy stripped the header).
               this.#client.users.me().then(
@@ -318,19 +326,23 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           helloSeen = true
           const newId = String(msg.data?.connection_id ?? '')
           const lost = !!resumedFrom && newId !== resumedFrom
+          if (this.#lastPostAt === 0) {
+            // First connection: everything from now on must reach the listeners, even if the very
+            // first resume is lost before any post arrived.
+            this.#lastPostAt = Date.now() + this.#clockSkew
+            this.#lastPostAtIsBaseline = true
+          }
           const hadHistory = this.#lastPostAt > 0
+          this.#logger.debug(
+            { connectionId: newId, resumedFrom, lost, nextSeq: this.#nextSeq },
+            lost ? 'realtime resume lost: the server started a new connection' : 'realtime hello',
+          )
           this.#connectionId = newId
           this.#serverVersion = String(msg.data?.server_version ?? '')
           this.#nextSeq = msg.seq + 1
           this.#deliver(msg)
           this.#markOpen()
           if (lost && hadHistory) this.#backfill()
-          return
-        }
-        if (this.#backfilling) {
-          // Live events wait until the backfill has delivered the older posts (order per channel).
-          this.#held.push(msg)
-          this.#nextSeq = msg.seq + 1
           return
         }
         if (msg.seq !== this.#nextSeq) {
@@ -343,7 +355,9 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         }
         this.#nextSeq = msg.seq + 1
         if (!helloSeen) this.#markOpen()
-        this.#deliver(msg)
+        // Live events wait until the backfill has delivered the older posts (order per channel).
+        if (this.#backfilling) this.#held.push(msg)
+        else this.#deliver(msg)
         this.#scheduleSave(1000)
       })
     })
@@ -372,7 +386,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       if (evicted !== undefined) this.#delivered.delete(evicted)
       this.#ring[this.#ringPos] = post.id
       this.#ringPos = (this.#ringPos + 1) % DEDUPE_SIZE
-      if (post.create_at > this.#lastPostAt) this.#lastPostAt = post.create_at
+      if (post.create_at > this.#lastPostAt || this.#lastPostAtIsBaseline) this.#lastPostAt = post.create_at
+      this.#lastPostAtIsBaseline = false
       if (!post.delete_at) this.#lastIdByChannel.set(post.channel_id, post.id)
     }
     this.emit(ev.event as 'event', ev as never)
@@ -394,6 +409,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
    */
   #backfill(): void {
     if (this.#opts.backfill === false) return
+    // A pass that fails part-way, or a second lost resume, must still start from the first gap.
+    this.#resyncFrom = Math.min(this.#resyncFrom ?? this.#lastPostAt, this.#lastPostAt)
     if (this.#backfillRun) {
       this.#backfillAgain = true
       return
@@ -404,7 +421,9 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         this.#backfillAgain = false
         for (let attempt = 0; !this.#stopped; attempt++) {
           try {
-            this.emit('resynced', await this.#backfillOnce())
+            const info = await this.#backfillOnce()
+            this.#logger.debug({ ...info }, 'realtime backfill pass done')
+            this.emit('resynced', info)
             break
           } catch (err) {
             this.emit('error', err as Error)
@@ -420,6 +439,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         return
       }
       this.#backfilling = false
+      this.#resyncFrom = undefined
       for (const m of this.#held.splice(0)) this.#deliver(m)
     })
   }
@@ -427,7 +447,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   /** One backfill pass. */
   async #backfillOnce(): Promise<ResyncInfo> {
     const limits = typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {}
-    const since = this.#lastPostAt - 1
+    const since = (this.#resyncFrom ?? this.#lastPostAt) - 1
     let posts = 0
     let channels = 0
     {
@@ -498,6 +518,12 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       }
     }
     return { channels, posts, since }
+  }
+
+  /** Learn the server's clock from a ping reply; corrects the first connection's baseline. */
+  #learnClock(serverTime: number, sentAt: number, receivedAt: number): void {
+    this.#clockSkew = serverTime - Math.round((sentAt + receivedAt) / 2)
+    if (this.#lastPostAtIsBaseline) this.#lastPostAt = sentAt + this.#clockSkew
   }
 
   #scheduleSave(ms: number): void {
