@@ -227,6 +227,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       ...(tls.ca ? { ca: tls.ca } : {}),
       handshakeTimeout: 15_000,
       perMessageDeflate: false,
+      // Frames are JSON text: a bad byte makes JSON.parse fail (reported), so ws need not scan each one.
+      skipUTF8Validation: true,
     })
     this.#ws = ws
     const resumedFrom = this.#connectionId
@@ -380,12 +382,17 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     if (replayed) ev.replayed = true
     if (ev.event === 'posted') {
       const post = (ev as PostedEvent).post
-      if (this.#delivered.has(post.id)) return
-      this.#delivered.add(post.id)
-      const evicted = this.#ring[this.#ringPos]
-      if (evicted !== undefined) this.#delivered.delete(evicted)
-      this.#ring[this.#ringPos] = post.id
-      this.#ringPos = (this.#ringPos + 1) % DEDUPE_SIZE
+      // Events of one connection never repeat (a resume replays from the next seq), and a backfill
+      // only fetches posts newer than the last one delivered in each channel. So only posts a
+      // backfill delivered can come again (as live events that were in flight): those are kept.
+      if (this.#delivered.size > 0 && this.#delivered.has(post.id)) return
+      if (replayed) {
+        this.#delivered.add(post.id)
+        const evicted = this.#ring[this.#ringPos]
+        if (evicted !== undefined) this.#delivered.delete(evicted)
+        this.#ring[this.#ringPos] = post.id
+        this.#ringPos = (this.#ringPos + 1) % DEDUPE_SIZE
+      }
       if (post.create_at > this.#lastPostAt || this.#lastPostAtIsBaseline) this.#lastPostAt = post.create_at
       this.#lastPostAtIsBaseline = false
       if (!post.delete_at) this.#lastIdByChannel.set(post.channel_id, post.id)
