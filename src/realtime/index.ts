@@ -3,7 +3,8 @@
  * @module
  */
 import { Client } from '../client/client.js'
-import { RealtimeClient, type RealtimeOptions } from './realtime.js'
+import type { RealtimeOptions } from './options.js'
+import { RealtimeClient } from './realtime.js'
 
 declare module '../client/client.js' {
   interface Client {
@@ -25,6 +26,8 @@ Client.prototype.realtime = function realtime(this: Client, options?: RealtimeOp
   return new RealtimeClient(this, options)
 }
 
+export type { ResyncInfo } from './backfill.js'
 export * from './events.js'
+export * from './options.js'
 export * from './realtime.js'
 export * from './resume-store.js'

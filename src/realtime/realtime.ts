@@ -13,63 +13,17 @@ import { TypedEmitter } from '../core/emitter.js'
 import { MatterkitError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { backoffDelay, sleep } from '../core/time.js'
-import type {
-  Channel,
-  Post,
-  PostList,
-  RawWebSocketEvent,
-  RawWebSocketResponse,
-  Team,
-} from '../types/index.js'
+import type { RawWebSocketEvent, RawWebSocketResponse } from '../types/index.js'
+import { PendingActions } from './actions.js'
+import { backfillPosts, type ResyncInfo } from './backfill.js'
+import { DecodeError, decodeEvent, type PostedEvent, type RealtimeEvent } from './events.js'
 import {
-  DecodeError,
-  decodeEvent,
-  type PostedEvent,
-  type RealtimeEvent,
-  type RealtimeEventMap,
-} from './events.js'
-import { MemoryResumeStore, type ResumeState, type ResumeStore } from './resume-store.js'
-
-/** Connection state. */
-export type RealtimeState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
-
-/** Options of {@link RealtimeClient}. */
-export interface RealtimeOptions {
-  /** Where resume state is kept (default: memory). */
-  resumeStore?: ResumeStore
-  /** REST backfill after a lost resume (default true). */
-  backfill?: boolean | { maxChannels?: number; maxPostsPerChannel?: number }
-  /** App-level ping interval (default 30 000 ms). */
-  pingIntervalMs?: number
-  /** A ping unanswered for this long means the link is dead (default 10 000 ms). */
-  pingTimeoutMs?: number
-  /** Reconnect backoff (full jitter). */
-  backoff?: { initialMs?: number; maxMs?: number }
-  /** Timeout of actions awaiting a reply (default 10 000 ms). */
-  actionTimeoutMs?: number
-}
-
-/** Details of a resync after a lost resume. */
-export interface ResyncInfo {
-  channels: number
-  posts: number
-  since: number
-}
-
-/** Events of a {@link RealtimeClient}. */
-export type RealtimeClientEvents = { [K in keyof RealtimeEventMap]: [RealtimeEventMap[K]] } & {
-  event: [RealtimeEvent]
-  state: [RealtimeState]
-  resynced: [ResyncInfo]
-  error: [Error]
-}
-
-/** The realtime connection closed for good (bad token, or `close()`). */
-export class RealtimeClosedError extends MatterkitError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('MK_ERR_REALTIME_CLOSED', message, options)
-  }
-}
+  type RealtimeClientEvents,
+  RealtimeClosedError,
+  type RealtimeOptions,
+  type RealtimeState,
+} from './options.js'
+import { MemoryResumeStore, type ResumeState } from './resume-store.js'
 
 const DEDUPE_SIZE = 10_000
 
@@ -102,11 +56,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   /** While a resync is pending: the earliest `#lastPostAt` from which it must backfill. */
   #resyncFrom: number | undefined
   #serverVersion = ''
-  #actionSeq = 0
-  #pending = new Map<
-    number,
-    { resolve(v: RawWebSocketResponse): void; reject(e: Error): void; timer: NodeJS.Timeout }
-  >()
+  #actions = new PendingActions()
   #delivered = new Set<string>()
   #queue: RealtimeEvent[] = []
   #waiters: Array<(r: IteratorResult<RealtimeEvent>) => void> = []
@@ -241,11 +191,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         ws.removeAllListeners()
         ws.on('error', () => {})
         if (ws.readyState === 1 || ws.readyState === 0) ws.terminate()
-        for (const [, p] of this.#pending) {
-          clearTimeout(p.timer)
-          p.reject(new RealtimeClosedError('The connection closed before the reply arrived'))
-        }
-        this.#pending.clear()
+        this.#actions.rejectAll()
         this.#scheduleSave(0)
         if (err) reject(err)
         else resolve()
@@ -315,12 +261,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           return
         }
         if (msg.seq_reply !== undefined && msg.event === undefined) {
-          const p = this.#pending.get(msg.seq_reply)
-          if (p) {
-            this.#pending.delete(msg.seq_reply)
-            clearTimeout(p.timer)
-            p.resolve(msg)
-          }
+          this.#actions.settle(msg)
           return
         }
         if (typeof msg.event !== 'string') return
@@ -452,79 +393,14 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   }
 
   /** One backfill pass. */
-  async #backfillOnce(): Promise<ResyncInfo> {
-    const limits = typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {}
-    const since = (this.#resyncFrom ?? this.#lastPostAt) - 1
-    let posts = 0
-    let channels = 0
-    {
-      const teams = await this.#client.request<Team[]>('GET', '/users/me/teams')
-      const seen = new Set<string>()
-      const all: Channel[] = []
-      for (const t of teams) {
-        for (const c of await this.#client.request<Channel[]>('GET', `/users/me/teams/${t.id}/channels`)) {
-          if (!seen.has(c.id)) {
-            seen.add(c.id)
-            all.push(c)
-          }
-        }
-      }
-      const touched = all.filter(c => c.last_post_at > since).slice(0, limits.maxChannels ?? 500)
-      for (const c of touched) {
-        channels++
-        const max = limits.maxPostsPerChannel ?? 5000
-        let fresh: Post[] = []
-        let after = this.#lastIdByChannel.get(c.id)
-        if (after) {
-          // Walk `after` cursors from the last post delivered in this channel (no 1000 cap, ordered).
-          while (fresh.length < max) {
-            const list: PostList = await this.#client.request<PostList>('GET', `/channels/${c.id}/posts`, {
-              query: { after, per_page: 200 },
-            })
-            const page: Post[] = list.order.map(id => list.posts[id]!).reverse()
-            fresh.push(...page)
-            if (page.length < 200) break
-            after = page[page.length - 1]!.id
-          }
-        } else {
-          // No post seen here yet: walk pages back from the newest until older than `since`
-          // (the server's `since` query silently stops at 1000 posts).
-          for (let page = 0; fresh.length < max; page++) {
-            const list: PostList = await this.#client.request<PostList>('GET', `/channels/${c.id}/posts`, {
-              query: { page, per_page: 200 },
-            })
-            const items: Post[] = list.order.map(id => list.posts[id]!)
-            fresh.push(...items.filter(p => p.create_at > since))
-            if (items.length < 200 || items.some(p => p.create_at <= since)) break
-          }
-        }
-        fresh = fresh
-          .filter(p => !p.delete_at)
-          .sort((a, b) => a.create_at - b.create_at)
-          .slice(0, max)
-        for (const p of fresh) {
-          if (this.#delivered.has(p.id)) continue
-          posts++
-          this.#deliver(
-            {
-              event: 'posted',
-              data: {
-                post: JSON.stringify(p),
-                channel_type: c.type,
-                channel_name: c.name,
-                channel_display_name: c.display_name,
-                team_id: c.team_id,
-                sender_name: '',
-              },
-              broadcast: { omit_users: null, user_id: '', channel_id: c.id, team_id: '' },
-              seq: -1,
-            },
-            true,
-          )
-        }
-      }
-    }
-    return { channels, posts, since }
+  #backfillOnce(): Promise<ResyncInfo> {
+    return backfillPosts(this.#client, {
+      since: (this.#resyncFrom ?? this.#lastPostAt) - 1,
+      limits: typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {},
+      lastIdIn: channelId => this.#lastIdByChannel.get(channelId),
+      isDelivered: postId => this.#delivered.has(postId),
+      deliver: raw => this.#deliver(raw, true),
+    })
   }
 
   /** Learn the server's clock from a ping reply; corrects the first connection's baseline. */
@@ -554,22 +430,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     data: Record<string, unknown>,
     timeoutMs = this.#opts.actionTimeoutMs,
   ): Promise<RawWebSocketResponse> {
-    const ws = this.#ws
-    if (ws?.readyState !== 1) return Promise.reject(new RealtimeClosedError('Not connected'))
-    const seq = ++this.#actionSeq
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(seq)
-        reject(
-          new MatterkitError(
-            'MK_ERR_TIMEOUT',
-            `WebSocket action ${action} got no reply within ${timeoutMs} ms`,
-          ),
-        )
-      }, timeoutMs)
-      this.#pending.set(seq, { resolve, reject, timer })
-      ws.send(JSON.stringify({ seq, action, data }))
-    })
+    return this.#actions.send(this.#ws, action, data, timeoutMs)
   }
 
   async #ok(action: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
