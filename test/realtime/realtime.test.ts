@@ -253,65 +253,77 @@ describe('RealtimeClient', () => {
     await rt2.close()
   })
 
-  it('10,000 posts through a proxy that cuts connections at random points: each delivered once, in order per channel', {
-    timeout: 60_000,
-  }, async () => {
-    const px = await proxy(emu.url)
-    const bot = new Client({
-      url: px.url,
-      token: emu.seed.users.bot.token,
-      retry: { retries: 20, minDelayMs: 5, maxDelayMs: 50 },
-    })
-    const rt = bot.realtime({ backoff: { initialMs: 5, maxMs: 50 } })
-    const perChannel = new Map<string, number[]>()
-    rt.on('posted', ev => {
-      const [ch, n] = (ev as PostedEvent).post.message.split(':')
-      const list = perChannel.get(ch!) ?? []
-      list.push(Number(n))
-      perChannel.set(ch!, list)
-    })
-    const dbg: string[] = []
-    rt.on('error', e => {
-      dbg.push(`error ${Date.now() % 100000} ${e.message}`)
-    })
-    rt.on('resynced', i => {
-      dbg.push(`resynced ${Date.now() % 100000} ${JSON.stringify(i)}`)
-    })
-    await rt.connect()
-    const channels = [emu.seed.channels.townSquare.id, emu.seed.channels.offTopic.id]
-    const N = 10_000
-    let cuts = 0
-    for (let i = 0; i < N; i++) {
-      const ch = channels[i % 2]!
-      emu.post(emu.seed.users.alice.id, ch, `${ch}:${i}`)
-      if (i % 50 === 0) await new Promise(r => setImmediate(r))
-      if (Math.random() < 0.004) {
-        px.cut()
-        cuts++
-        if (cuts % 3 === 0) emu.faults.forceSequenceGap()
+  // `gapEvery`: every n-th cut also makes the server forget the connection, so the client must
+  // backfill over REST (1 = every reconnect is a lost resume).
+  it.each([
+    { mode: 'mostly resumed', gapEvery: 3 },
+    { mode: 'never resumable (backfill only)', gapEvery: 1 },
+  ])(
+    '10,000 posts through a proxy that cuts connections at random points, $mode: each delivered once, in order per channel',
+    {
+      timeout: 60_000,
+    },
+    async ({ gapEvery }) => {
+      const px = await proxy(emu.url)
+      const bot = new Client({
+        url: px.url,
+        token: emu.seed.users.bot.token,
+        retry: { retries: 20, minDelayMs: 5, maxDelayMs: 50 },
+      })
+      const rt = bot.realtime({ backoff: { initialMs: 5, maxMs: 50 } })
+      const perChannel = new Map<string, number[]>()
+      rt.on('posted', ev => {
+        const [ch, n] = (ev as PostedEvent).post.message.split(':')
+        const list = perChannel.get(ch!) ?? []
+        list.push(Number(n))
+        perChannel.set(ch!, list)
+      })
+      const dbg: string[] = []
+      rt.on('error', e => {
+        dbg.push(`error ${Date.now() % 100000} ${e.message}`)
+      })
+      rt.on('resynced', i => {
+        dbg.push(`resynced ${Date.now() % 100000} ${JSON.stringify(i)}`)
+      })
+      await rt.connect()
+      const channels = [emu.seed.channels.townSquare.id, emu.seed.channels.offTopic.id]
+      const N = 10_000
+      let cuts = 0
+      for (let i = 0; i < N; i++) {
+        const ch = channels[i % 2]!
+        emu.post(emu.seed.users.alice.id, ch, `${ch}:${i}`)
+        if (i % 50 === 0) await new Promise(r => setImmediate(r))
+        if (Math.random() < 0.004) {
+          px.cut()
+          cuts++
+          if (cuts % gapEvery === 0) emu.faults.forceSequenceGap()
+        }
       }
-    }
-    await waitFor(() => [...perChannel.values()].reduce((a, l) => a + l.length, 0) >= N, 30_000).catch(e => {
-      console.log(
-        'DEBUG',
-        dbg.slice(0, 20),
-        [...perChannel.values()].map(l => l.length),
-        cuts,
-        rt.state,
+      await waitFor(() => [...perChannel.values()].reduce((a, l) => a + l.length, 0) >= N, 30_000).catch(
+        e => {
+          console.log(
+            'DEBUG',
+            dbg.slice(0, 20),
+            [...perChannel.values()].map(l => l.length),
+            cuts,
+            rt.state,
+          )
+          throw e
+        },
       )
-      throw e
-    })
-    await new Promise(r => setTimeout(r, 200))
-    for (const ch of channels) {
-      const list = perChannel.get(ch)!
-      expect(list.length).toBe(N / 2)
-      expect(new Set(list).size).toBe(N / 2)
-      expect(list).toEqual([...list].sort((a, b) => a - b))
-    }
-    expect(cuts).toBeGreaterThan(5)
-    await rt.close()
-    await bot.close()
-    px.cut()
-    await px.close()
-  })
+      await new Promise(r => setTimeout(r, 200))
+      for (const ch of channels) {
+        const list = perChannel.get(ch)!
+        expect(list.length).toBe(N / 2)
+        expect(new Set(list).size).toBe(N / 2)
+        expect(list).toEqual([...list].sort((a, b) => a - b))
+      }
+      expect(cuts).toBeGreaterThan(5)
+    expect(dbg.filter(l => l.startsWith('resynced')).length).toBeGreaterThan(0)
+      await rt.close()
+      await bot.close()
+      px.cut()
+      await px.close()
+    },
+  )
 })
