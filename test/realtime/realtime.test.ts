@@ -319,7 +319,7 @@ describe('RealtimeClient', () => {
         expect(list).toEqual([...list].sort((a, b) => a - b))
       }
       expect(cuts).toBeGreaterThan(5)
-    expect(dbg.filter(l => l.startsWith('resynced')).length).toBeGreaterThan(0)
+      expect(dbg.filter(l => l.startsWith('resynced')).length).toBeGreaterThan(0)
       await rt.close()
       await bot.close()
       px.cut()
