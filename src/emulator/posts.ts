@@ -63,10 +63,15 @@ export interface CreatePostInput {
   type?: unknown
   pending_post_id?: unknown
   create_at?: unknown
+  /** Only `metadata.priority` is read (root posts); everything else the client sends is dropped. */
+  metadata?: unknown
 }
 
 export interface CreatePostOptions {
-  /** Integration-authored (webhook/command): reserved props allowed, no outgoing webhooks. */
+  /**
+   * Integration-authored (webhook/command): reserved props allowed, no channel membership needed
+   * (as `CreatePostMissingChannel`), no outgoing webhooks unless `fireWebhooks`.
+   */
   trusted?: boolean
   /** Run the `app.postCreated` hooks (default: true unless `trusted`). */
   fireWebhooks?: boolean
@@ -89,7 +94,7 @@ export function createPost(
   if (!isValidId(channelId)) throw badParam('channel_id')
   const channel = store.channels.get(channelId)
   if (!channel) throw notFound('app.channel.get.existing.app_error', 'existing channel')
-  if (!store.isChannelMember(channelId, user.id) && !isSystemAdmin(user)) throw forbidden()
+  if (!opts.trusted && !store.isChannelMember(channelId, user.id) && !isSystemAdmin(user)) throw forbidden()
   if (channel.delete_at) {
     throw new AppError(
       400,
@@ -189,11 +194,14 @@ export function createPost(
     store.touch('file', id)
   }
   if (fileIds.length) post.metadata = { files: fileIds.map(id => store.files.get(id)!.info) }
+  const priority = (input.metadata as { priority?: unknown } | undefined)?.priority
+  if (!rootId && priority && typeof priority === 'object')
+    post.metadata = { ...post.metadata, priority: priority as NonNullable<Post['metadata']>['priority'] }
   store.insertPost(post)
   if (pendingId) pendingPosts.set(pendingId, { state: 'done', postId: post.id, at: Date.now() })
   const echo = { ...post, pending_post_id: pendingId }
   broadcastPosted(app, echo, user, opts.setOnline ?? true)
-  if (opts.fireWebhooks !== false && !opts.trusted) for (const h of app.postCreated) h(post, user)
+  if (opts.fireWebhooks ?? !opts.trusted) for (const h of app.postCreated) h(post, user)
   return echo
 }
 
