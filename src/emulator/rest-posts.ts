@@ -207,6 +207,11 @@ export function registerPosts(app: App): void {
       }),
     }
   })
+  app.route('GET', '/api/v4/channels/:channel_id/pinned', ctx => {
+    const ch = readableChannel(app, ctx, ctx.params.channel_id!)
+    const pinned = (store.postsByChannel.get(ch.id) ?? []).filter(p => p.is_pinned && !p.delete_at)
+    return { body: list([...pinned].reverse()) }
+  })
   app.route('POST', '/api/v4/teams/:team_id/posts/search', async ctx => {
     const me = ctx.user()
     const b = await ctx.json<{ terms?: string }>()
