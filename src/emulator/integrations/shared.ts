@@ -43,6 +43,8 @@ interface Trigger {
   at: number
 }
 const triggersByApp = new WeakMap<App, Map<string, Trigger>>()
+/** Every live trigger by id (bounded), so tests can age one without the emulator's internals. */
+const recent = new Map<string, Trigger>()
 
 function triggers(app: App): Map<string, Trigger> {
   let m = triggersByApp.get(app)
@@ -54,8 +56,11 @@ function triggers(app: App): Map<string, Trigger> {
 export function newTrigger(app: App, userId: string): string {
   const id = Buffer.from(`${newId()}:${userId}:${Date.now()}:${newId()}`).toString('base64')
   const m = triggers(app)
-  m.set(id, { userId, at: Date.now() })
+  const t = { userId, at: Date.now() }
+  m.set(id, t)
+  recent.set(id, t)
   if (m.size > 10_000) for (const [k, v] of m) if (Date.now() - v.at > TRIGGER_TTL) m.delete(k)
+  if (recent.size > 10_000) recent.delete(recent.keys().next().value!)
   return id
 }
 
@@ -73,9 +78,16 @@ export function useTrigger(app: App, triggerId: string): string {
   return t.userId
 }
 
-/** Make a trigger look older (tests of the 30 s expiry without waiting). */
-export function ageTrigger(app: App, triggerId: string, ms: number): void {
-  const t = triggers(app).get(triggerId)
+/**
+ * Make a trigger id look `ms` older, to test the 30 s expiry without waiting.
+ *
+ * @example
+ * ```ts
+ * ageTrigger(triggerId, 30_001) // dialogs/open now answers 400 ...decode_trigger_id.expired
+ * ```
+ */
+export function ageTrigger(triggerId: string, ms: number): void {
+  const t = recent.get(triggerId)
   if (t) t.at -= ms
 }
 
