@@ -4,6 +4,7 @@
  */
 import type { Channel } from '../types/index.js'
 import { type App, type Ctx, OK } from './app.js'
+import { systemPost } from './posts.js'
 import { getUserOr404, paginate, readableChannel, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
@@ -137,11 +138,49 @@ export function registerChannels(app: App): void {
     const me = ctx.user()
     if (!store.isChannelMember(ch.id, me.id) && !me.roles.includes('system_admin')) throw forbidden()
     const b = await ctx.json<Partial<Channel>>()
+    const before = { ...ch }
     for (const k of ['display_name', 'name', 'header', 'purpose'] as const)
       if (typeof b?.[k] === 'string') ch[k] = b[k]!
     ch.update_at = store.now()
     store.touch('channel', ch.id)
     hub.broadcast('channel_updated', { channel: JSON.stringify(ch) }, { channel_id: ch.id })
+    // The server records each visible change as a system message in the channel.
+    const who = `@${me.username}`
+    if (ch.header !== before.header)
+      systemPost(
+        app,
+        me,
+        ch.id,
+        'system_header_change',
+        `${who} updated the channel header to: ${ch.header}`,
+        {
+          username: me.username,
+          old_header: before.header,
+          new_header: ch.header,
+        },
+      )
+    if (ch.purpose !== before.purpose)
+      systemPost(
+        app,
+        me,
+        ch.id,
+        'system_purpose_change',
+        `${who} updated the channel purpose to: ${ch.purpose}`,
+        {
+          username: me.username,
+          old_purpose: before.purpose,
+          new_purpose: ch.purpose,
+        },
+      )
+    if (ch.display_name !== before.display_name)
+      systemPost(
+        app,
+        me,
+        ch.id,
+        'system_displayname_change',
+        `${who} updated the channel display name from: ${before.display_name} to: ${ch.display_name}`,
+        { username: me.username, old_displayname: before.display_name, new_displayname: ch.display_name },
+      )
     return { body: ch }
   }
   app.route('PUT', '/api/v4/channels/:channel_id/patch', patchChannel)
@@ -160,6 +199,11 @@ export function registerChannels(app: App): void {
         'api.channel.delete_channel.deleted.app_error',
         'The channel has been archived or deleted.',
       )
+    const me = ctx.user()
+    systemPost(app, me, ch.id, 'system_channel_deleted', `@${me.username} archived the channel`, {
+      username: me.username,
+      deleteBy: me.username,
+    })
     ch.delete_at = store.now()
     ch.update_at = ch.delete_at
     store.touch('channel', ch.id)
@@ -199,6 +243,25 @@ export function registerChannels(app: App): void {
       const m = store.addChannelMember(ch.id, id)
       if (!had) {
         hub.broadcast('user_added', { user_id: id, team_id: ch.team_id }, { channel_id: ch.id })
+        const u = store.users.get(id)!
+        if (id === me.id)
+          systemPost(app, me, ch.id, 'system_join_channel', `@${me.username} joined the channel.`, {
+            username: me.username,
+          })
+        else
+          systemPost(
+            app,
+            me,
+            ch.id,
+            'system_add_to_channel',
+            `@${u.username} added to the channel by @${me.username}.`,
+            {
+              userId: me.id,
+              username: me.username,
+              addedUserId: u.id,
+              addedUsername: u.username,
+            },
+          )
       }
       return m
     })
@@ -210,6 +273,25 @@ export function registerChannels(app: App): void {
     const id = userParam(ctx)
     if (!store.isChannelMember(ch.id, id))
       throw notFound('app.channel.get_member.missing.app_error', 'channel member')
+    const u = store.users.get(id)!
+    if (ch.type === 'O' || ch.type === 'P') {
+      if (id === me.id)
+        systemPost(app, me, ch.id, 'system_leave_channel', `@${me.username} left the channel.`, {
+          username: me.username,
+        })
+      else
+        systemPost(
+          app,
+          me,
+          ch.id,
+          'system_remove_from_channel',
+          `@${u.username} was removed from the channel.`,
+          {
+            removedUserId: u.id,
+            removedUsername: u.username,
+          },
+        )
+    }
     store.removeChannelMember(ch.id, id)
     hub.broadcast('user_removed', { user_id: id, remover_id: me.id }, { channel_id: ch.id })
     hub.broadcast('user_removed', { channel_id: ch.id, remover_id: me.id }, { user_id: id })
@@ -241,6 +323,10 @@ export function registerChannels(app: App): void {
     ch.update_at = store.now()
     store.touch('channel', ch.id)
     hub.broadcast('channel_restored', { channel_id: ch.id }, { team_id: ch.team_id })
+    const me = ctx.user()
+    systemPost(app, me, ch.id, 'system_channel_restored', `@${me.username} unarchived the channel`, {
+      username: me.username,
+    })
     return { body: ch }
   })
   app.route('GET', '/api/v4/teams/:team_id/members/:user_id', ctx => {

@@ -120,6 +120,13 @@ describe('actions', () => {
       channel_id: town,
     })
     expect(eph.broadcast.user_id).toBe(emu.seed.users.alice.id)
+    // An update without props keeps the post's props (buttons stay).
+    const p2 = await buttons('/keep')
+    hs.answers.set('/keep', { body: { update: { message: 'kept' } } })
+    await api(emu, alice, 'POST', `/api/v4/posts/${p2.id}/actions/ok`, {})
+    const kept = (await api(emu, alice, 'GET', `/api/v4/posts/${p2.id}`)).body
+    expect(kept.message).toBe('kept')
+    expect(kept.props.attachments[0].actions.map((a: { id: string }) => a.id)).toEqual(['ok', 'menu'])
     ws.close()
   })
 

@@ -8,7 +8,7 @@ import { type App, isSystemAdmin } from '../app.js'
 import { sanitizePost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-core.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from '../util.js'
-import { type CallResult, call, newTrigger } from './shared.js'
+import { type CallResult, call, newTrigger, slackText } from './shared.js'
 
 interface ActionResponse {
   update?: Partial<Post> | null
@@ -74,13 +74,20 @@ export function registerActions(app: App): void {
       }
     }
     if (r.update) {
+      const changed = typeof r.update.message === 'string' && r.update.message !== post.message
       if (typeof r.update.message === 'string') post.message = r.update.message
-      const kept = Object.fromEntries(
-        KEPT_PROPS.map(k => [k, post.props[k]]).filter(([, v]) => v !== undefined),
-      )
-      post.props = { ...(r.update.props ?? {}), ...kept }
-      post.edit_at = 0
+      // No props in the update keeps the original props; otherwise they are replaced, with the
+      // webhook markers of the original retained (and dropped when the original had none).
+      if (r.update.props && typeof r.update.props === 'object') {
+        const next: Record<string, unknown> = { ...r.update.props }
+        for (const k of KEPT_PROPS) {
+          if (post.props[k] !== undefined) next[k] = post.props[k]
+          else delete next[k]
+        }
+        post.props = next
+      }
       post.update_at = store.now()
+      if (changed) post.edit_at = post.update_at
       store.touch('post', post.id)
       hub.broadcast(
         'post_edited',
@@ -88,12 +95,18 @@ export function registerActions(app: App): void {
         { channel_id: post.channel_id },
       )
     }
-    if (r.ephemeral_text)
+    if (r.ephemeral_text) {
+      const props = Object.fromEntries(
+        KEPT_PROPS.filter(k => post.props[k] !== undefined).map(k => [k, post.props[k]]),
+      )
       sendEphemeral(app, me.id, {
         channel_id: ch.id,
-        message: r.ephemeral_text,
+        message: r.skip_slack_parsing ? r.ephemeral_text : slackText(app, r.ephemeral_text),
         root_id: post.root_id || post.id,
+        user_id: me.id,
+        props,
       })
+    }
     return { body: { status: 'OK', trigger_id: triggerId } }
   })
 
