@@ -6,6 +6,11 @@ import { type App, isSystemAdmin, OK } from './app.js'
 import { getUserOr404, paginate, publicUser, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
 
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
+
 export function registerUsers(app: App): void {
   const { store, hub } = app
   // --- users ---
@@ -92,13 +97,33 @@ export function registerUsers(app: App): void {
   })
   app.route('POST', '/api/v4/users/search', async ctx => {
     ctx.user()
-    const body = await ctx.json<{ term?: string; limit?: number }>()
-    if (!body?.term) throw badParam('term')
-    const term = body.term.toLowerCase().replace(/^@/, '')
+    const b = await ctx.json<{
+      term?: unknown
+      limit?: unknown
+      team_id?: unknown
+      not_in_team_id?: unknown
+      in_channel_id?: unknown
+      not_in_channel_id?: unknown
+      allow_inactive?: unknown
+      without_team?: unknown
+    }>()
+    if (!b || typeof b.term !== 'string') throw badParam('term')
+    const term = b.term.toLowerCase().replace(/^@/, '')
+    const str = (v: unknown): string => (typeof v === 'string' ? v : '')
     const hits = [...store.users.values()].filter(
-      u => u.username.includes(term) || u.email.toLowerCase().includes(term),
+      u =>
+        (u.username.includes(term) ||
+          u.email.toLowerCase().includes(term) ||
+          `${u.first_name} ${u.last_name} ${u.nickname}`.toLowerCase().includes(term)) &&
+        (b.allow_inactive === true || !u.delete_at) &&
+        (!str(b.team_id) || store.isTeamMember(str(b.team_id), u.id)) &&
+        (!str(b.not_in_team_id) || !store.isTeamMember(str(b.not_in_team_id), u.id)) &&
+        (!str(b.in_channel_id) || store.isChannelMember(str(b.in_channel_id), u.id)) &&
+        (!str(b.not_in_channel_id) || !store.isChannelMember(str(b.not_in_channel_id), u.id)) &&
+        (b.without_team !== true || ![...store.teams.keys()].some(t => store.isTeamMember(t, u.id))),
     )
-    return { body: hits.slice(0, body.limit ?? 100).map(publicUser) }
+    const limit = typeof b.limit === 'number' && b.limit > 0 ? Math.min(b.limit, 1000) : 100
+    return { body: hits.slice(0, limit).map(publicUser) }
   })
   app.route('POST', '/api/v4/users/status/ids', async ctx => {
     ctx.user()
@@ -168,6 +193,38 @@ export function registerUsers(app: App): void {
   app.route('GET', '/api/v4/users/:user_id/teams', ctx => {
     const id = userParam(ctx)
     return { body: [...store.teams.values()].filter(t => store.isTeamMember(t.id, id)) }
+  })
+  app.route('GET', '/api/v4/users/:user_id/teams/members', ctx => {
+    const id = userParam(ctx)
+    const me = ctx.user()
+    if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
+    return {
+      body: [...store.teams.values()]
+        .filter(t => store.isTeamMember(t.id, id))
+        .map(t => store.teamMember(t.id, id)),
+    }
+  })
+  app.route('GET', '/api/v4/users/:user_id/teams/:team_id/channels/members', ctx => {
+    const id = userParam(ctx)
+    const me = ctx.user()
+    if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
+    const teamId = ctx.params.team_id!
+    if (!isValidId(teamId)) throw badUrlParam('team_id')
+    const out = [...store.channels.values()]
+      .filter(c => (c.team_id === teamId || c.team_id === '') && store.isChannelMember(c.id, id))
+      .map(c => store.channelMembers.get(c.id)!.get(id)!)
+    return { body: out }
+  })
+  // Profile images: a generated 1×1 PNG for everyone (uploads are not emulated).
+  app.route('GET', '/api/v4/users/:user_id/image', ctx => {
+    getUserOr404(app, userParam(ctx))
+    ctx.res.writeHead(200, {
+      'Content-Type': 'image/png',
+      'Content-Length': PIXEL.length,
+      'X-Request-ID': ctx.requestId,
+    })
+    ctx.res.end(PIXEL)
+    return undefined
   })
   app.route('GET', '/api/v4/users/:user_id/teams/:team_id/channels', ctx => {
     const id = userParam(ctx)
