@@ -198,8 +198,10 @@ export function registerCommands(app: App): void {
   app.route('PUT', '/api/v4/commands/:command_id', async ctx => {
     const c = cmdOr404(ctx)
     const b = await ctx.json<Partial<Command>>()
-    if (!b || typeof b !== 'object') throw badParam('command')
-    if (b.team_id && b.team_id !== c.team_id)
+    // The body is the whole command: its id must be the path's, its team the command's (api4 updateCommand).
+    if (!b || typeof b !== 'object' || b.id !== c.id)
+      throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid command parameter.')
+    if (b.team_id !== c.team_id)
       throw new AppError(
         400,
         'api.command.team_mismatch.app_error',

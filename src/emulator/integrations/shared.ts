@@ -137,7 +137,9 @@ export function createWebhookPost(
   input: WebhookPostInput,
 ): Post {
   const { config } = app
-  const type = input.type ?? ''
+  // Attachments make the post a slack_attachment (ParseSlackAttachment), whatever type was asked.
+  const hasAttachments = Array.isArray(input.props?.attachments) && input.props.attachments.length > 0
+  const type = hasAttachments ? 'slack_attachment' : (input.type ?? '')
   if (type.startsWith('system_'))
     throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid post.type parameter.')
   let metadata: Post['metadata'] | undefined
