@@ -35,7 +35,11 @@ async function buttons(path: string, extraProps: Record<string, unknown> = {}) {
         {
           text: 'pick',
           actions: [
-            { id: 'ok', name: 'OK', integration: { url: `${hs.url}${path}`, context: { secret: 'ctx-secret-value' } } },
+            {
+              id: 'ok',
+              name: 'OK',
+              integration: { url: `${hs.url}${path}`, context: { secret: 'ctx-secret-value' } },
+            },
             {
               id: 'menu',
               name: 'Menu',
