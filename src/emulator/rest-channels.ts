@@ -49,6 +49,30 @@ export function registerChannels(app: App): void {
     return { status: 201, body: member }
   })
 
+  app.route('DELETE', '/api/v4/teams/:team_id/members/:user_id', ctx => {
+    const t = teamOr404(ctx, ctx.params.team_id!)
+    const me = ctx.user()
+    const id = userParam(ctx)
+    // remove_user_from_team: yourself, or a system admin.
+    if (id !== me.id && !me.roles.includes('system_admin')) throw forbidden()
+    if (!store.isTeamMember(t.id, id)) throw notFound('app.team.get_member.missing.app_error', 'team member')
+    const u = getUserOr404(app, id)
+    for (const ch of store.channels.values()) {
+      if (ch.team_id !== t.id || !store.isChannelMember(ch.id, id)) continue
+      if (!ch.delete_at)
+        systemPost(app, u, ch.id, 'system_leave_channel', `@${u.username} left the channel.`, {
+          username: u.username,
+        })
+      store.removeChannelMember(ch.id, id)
+      hub.broadcast('user_removed', { user_id: id, remover_id: me.id }, { channel_id: ch.id })
+      hub.broadcast('user_removed', { channel_id: ch.id, remover_id: me.id }, { user_id: id })
+    }
+    // Sent while the user is still in the team, so their own clients hear it too.
+    hub.broadcast('leave_team', { user_id: id, team_id: t.id }, { team_id: t.id })
+    store.removeTeamMember(t.id, id)
+    return OK
+  })
+
   // --- channels ---
   app.route('POST', '/api/v4/channels', async ctx => {
     const me = ctx.user()

@@ -154,4 +154,25 @@ describe('broadcast scopes of REST actions', () => {
     expect([hello.event, hello.seq]).toEqual(['hello', 0])
     ws.terminate()
   })
+
+  it('leaving a team: leave_team to the team (the leaver included), out of its channels, others → 403', async () => {
+    const carol = emu.createUser({ username: 'carol-leaves' })
+    const town = emu.seed.channels.townSquare.id
+    emu.addToChannel(town, carol.id)
+    const wsA = await Sock.open(emu, alice)
+    const wsC = await Sock.open(emu, carol.token)
+    const byBob = await api(emu, bob, 'DELETE', `/api/v4/teams/${team}/members/${carol.id}`)
+    expect([byBob.status, byBob.body.id]).toEqual([403, 'api.context.permissions.app_error'])
+    const ok = await api(emu, carol.token, 'DELETE', `/api/v4/teams/${team}/members/me`)
+    expect(ok.body).toEqual({ status: 'OK' })
+    for (const ws of [wsA, wsC]) {
+      const ev = await ws.event('leave_team')
+      expect([ev.data, ev.broadcast.team_id]).toEqual([{ user_id: carol.id, team_id: team }, team])
+    }
+    await wsC.event('user_removed', e => e.data.channel_id === town)
+    expect((await api(emu, alice, 'GET', `/api/v4/channels/${town}/members/${carol.id}`)).status).toBe(404)
+    expect((await api(emu, carol.token, 'GET', `/api/v4/teams/${team}`)).status).toBe(403)
+    wsA.close()
+    wsC.close()
+  })
 })
