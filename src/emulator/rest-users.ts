@@ -77,10 +77,12 @@ export function registerUsers(app: App): void {
     ctx.user()
     const ids = await ctx.json<unknown>()
     if (!Array.isArray(ids)) throw badParam('user_ids')
+    // ?since=ms: only users updated after that time.
+    const since = Number(ctx.query.get('since') ?? 0) || 0
     return {
       body: ids
         .map(id => store.users.get(String(id)))
-        .filter(Boolean)
+        .filter(u => !!u && u.update_at > since)
         .map(u => publicUser(u!)),
     }
   })
@@ -241,7 +243,14 @@ export function registerUsers(app: App): void {
   })
   app.route('GET', '/api/v4/users/:user_id/channels', ctx => {
     const id = userParam(ctx)
-    return { body: [...store.channels.values()].filter(c => store.isChannelMember(c.id, id)) }
+    const me = ctx.user()
+    if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
+    const withDeleted = ctx.query.get('include_deleted') === 'true'
+    return {
+      body: [...store.channels.values()].filter(
+        c => store.isChannelMember(c.id, id) && (withDeleted || !c.delete_at),
+      ),
+    }
   })
   app.route('GET', '/api/v4/users/:user_id/preferences', ctx => ({
     body: store.preferences.get(userParam(ctx)) ?? [],

@@ -69,4 +69,24 @@ describe('users', () => {
       401,
     )
   })
+
+  it("a user's channels across teams hide archived ones unless include_deleted; users/ids honours since", async () => {
+    const ch = await api(emu, alice, 'POST', '/api/v4/channels', {
+      team_id: emu.seed.team.id,
+      name: 'gone-soon',
+      display_name: 'G',
+      type: 'O',
+    })
+    await api(emu, alice, 'DELETE', `/api/v4/channels/${ch.body.id}`)
+    const ids = async (q: string) =>
+      (await api(emu, alice, 'GET', `/api/v4/users/me/channels${q}`)).body.map((c: { id: string }) => c.id)
+    expect(await ids('')).not.toContain(ch.body.id)
+    expect(await ids('?include_deleted=true')).toContain(ch.body.id)
+    expect((await api(emu, alice, 'GET', `/api/v4/users/${emu.seed.users.bob.id}/channels`)).status).toBe(403)
+    const all = [emu.seed.users.alice.id, emu.seed.users.bob.id]
+    expect((await api(emu, alice, 'POST', '/api/v4/users/ids', all)).body).toHaveLength(2)
+    expect(
+      (await api(emu, alice, 'POST', `/api/v4/users/ids?since=${Date.now() + 60_000}`, all)).body,
+    ).toEqual([])
+  })
 })
