@@ -45,6 +45,10 @@ export interface EmulatorConfig {
   MaxFileSize: number
   /** Public URL (default the emulator's own URL). */
   SiteURL: string
+  /** `DELETE /posts/{id}?permanent=true` for system admins (default false → 501). */
+  EnableAPIPostDeletion?: boolean
+  /** `GET /files/{id}/link` and the public file URL (default false → 501). */
+  EnablePublicLink?: boolean
 }
 
 /** One request as a handler sees it. */
@@ -280,6 +284,17 @@ export class App {
       })
       const session = this.sessionFor(req)
       const hadToken = !!tokenOf(req)
+      // VaryByUser: a second limit keyed by the authenticated user (all of a user's tokens share it).
+      if (this.rate?.varyByUser && session) {
+        const u = this.limit(`u:${session.userId}`)
+        if (!u.ok) {
+          req.resume()
+          res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', ...u.headers })
+          res.end('limit exceeded\n')
+          return
+        }
+        for (const [k, v] of Object.entries(u.headers)) res.setHeader(k, v)
+      }
       let rawBody: Buffer | undefined
       const store = this.store
       const config = this.config
@@ -308,6 +323,14 @@ export class App {
         },
         user() {
           const u = session && store.users.get(session.userId)
+          if (u && session && csrfFailed(req, session)) {
+            throw new AppError(
+              401,
+              'api.context.session_expired.app_error',
+              'Invalid or expired session, please login again.',
+              'Appears to be a CSRF attempt',
+            )
+          }
           if (!u || u.delete_at) {
             throw new AppError(
               401,
@@ -347,4 +370,14 @@ export function tokenOf(req: IncomingMessage): string | undefined {
   if (auth && auth.slice(0, 6).toLowerCase() === 'bearer') return auth.slice(7).trim() || undefined
   if (auth && auth.slice(0, 5).toLowerCase() === 'token') return auth.slice(6).trim() || undefined
   return undefined
+}
+
+/**
+ * The CSRF rule for cookie-authenticated, non-GET requests: `X-CSRF-Token` must equal the
+ * session's `MMCSRF`, or `X-Requested-With: XMLHttpRequest` must be present.
+ */
+export function csrfFailed(req: IncomingMessage, session: Session): boolean {
+  if (req.method === 'GET' || !/(?:^|;\s*)MMAUTHTOKEN=/.test(req.headers.cookie ?? '')) return false
+  if (session.csrf && req.headers['x-csrf-token'] === session.csrf) return false
+  return req.headers['x-requested-with'] !== 'XMLHttpRequest'
 }

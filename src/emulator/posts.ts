@@ -63,10 +63,15 @@ export interface CreatePostInput {
   type?: unknown
   pending_post_id?: unknown
   create_at?: unknown
+  /** Only `metadata.priority` is read (root posts); everything else the client sends is dropped. */
+  metadata?: unknown
 }
 
 export interface CreatePostOptions {
-  /** Integration-authored (webhook/command): reserved props allowed, no outgoing webhooks. */
+  /**
+   * Integration-authored (webhook/command): reserved props allowed, no channel membership needed
+   * (as `CreatePostMissingChannel`), no outgoing webhooks unless `fireWebhooks`.
+   */
   trusted?: boolean
   /** Run the `app.postCreated` hooks (default: true unless `trusted`). */
   fireWebhooks?: boolean
@@ -74,6 +79,8 @@ export interface CreatePostOptions {
   setOnline?: boolean
   /** Honour `create_at` (sysadmins only on the real server). */
   allowCreateAt?: boolean
+  /** A server-made `system_*` post (join/leave/header…): no type or membership check, no webhooks. */
+  system?: boolean
 }
 
 /** Validate and create a post as `user`, broadcast `posted`, and run the post-created hooks. */
@@ -89,7 +96,8 @@ export function createPost(
   if (!isValidId(channelId)) throw badParam('channel_id')
   const channel = store.channels.get(channelId)
   if (!channel) throw notFound('app.channel.get.existing.app_error', 'existing channel')
-  if (!store.isChannelMember(channelId, user.id) && !isSystemAdmin(user)) throw forbidden()
+  if (!opts.trusted && !opts.system && !store.isChannelMember(channelId, user.id) && !isSystemAdmin(user))
+    throw forbidden()
   if (channel.delete_at) {
     throw new AppError(
       400,
@@ -106,7 +114,7 @@ export function createPost(
     )
   }
   const type = typeof input.type === 'string' ? input.type : ''
-  if (type.startsWith('system_')) {
+  if (type.startsWith('system_') && !opts.system) {
     throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid post.type parameter.')
   }
   const rootId = typeof input.root_id === 'string' ? input.root_id : ''
@@ -189,11 +197,14 @@ export function createPost(
     store.touch('file', id)
   }
   if (fileIds.length) post.metadata = { files: fileIds.map(id => store.files.get(id)!.info) }
+  const priority = (input.metadata as { priority?: unknown } | undefined)?.priority
+  if (!rootId && priority && typeof priority === 'object')
+    post.metadata = { ...post.metadata, priority: priority as NonNullable<Post['metadata']>['priority'] }
   store.insertPost(post)
   if (pendingId) pendingPosts.set(pendingId, { state: 'done', postId: post.id, at: Date.now() })
   const echo = { ...post, pending_post_id: pendingId }
   broadcastPosted(app, echo, user, opts.setOnline ?? true)
-  if (opts.fireWebhooks !== false && !opts.trusted) for (const h of app.postCreated) h(post, user)
+  if (opts.fireWebhooks ?? !(opts.trusted || opts.system)) for (const h of app.postCreated) h(post, user)
   return echo
 }
 
@@ -257,4 +268,24 @@ export function sendEphemeral(app: App, userId: string, post: Partial<Post> & { 
     { user_id: userId, channel_id: post.channel_id },
   )
   return full
+}
+
+/**
+ * A system message the server writes itself (`system_join_channel`, `system_add_to_channel`,
+ * `system_header_change`, …), authored by the acting user and broadcast as `posted`.
+ */
+export function systemPost(
+  app: App,
+  actor: StoredUser,
+  channelId: string,
+  type: `system_${string}`,
+  message: string,
+  props: Record<string, unknown>,
+): Post {
+  return createPost(
+    app,
+    actor,
+    { channel_id: channelId, message, type, props },
+    { system: true, setOnline: false },
+  )
 }

@@ -208,6 +208,19 @@ export function registerBots(app: App): void {
   app.route('GET', '/api/v4/users/tokens/:token_id', ctx => ({
     body: publicToken(tokenOr404(ctx, ctx.params.token_id)),
   }))
+  app.route('POST', '/api/v4/users/tokens/search', async ctx => {
+    if (!isSystemAdmin(ctx.user())) throw forbidden()
+    const b = await ctx.json<{ term?: unknown }>()
+    if (typeof b?.term !== 'string') throw badParam('term')
+    const term = b.term.toLowerCase()
+    const hits = [...store.tokens.values()].filter(
+      t =>
+        t.id === b.term ||
+        t.user_id === b.term ||
+        store.users.get(t.user_id)?.username.startsWith(term) === true,
+    )
+    return { body: hits.map(publicToken) }
+  })
   for (const action of ['revoke', 'disable', 'enable'] as const) {
     app.route('POST', `/api/v4/users/tokens/${action}`, async ctx => {
       const b = await ctx.json<{ token_id?: unknown }>()

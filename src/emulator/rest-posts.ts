@@ -1,12 +1,13 @@
 /**
- * REST routes: posts, reactions, files.
+ * REST routes: posts, reactions (files are in rest-files.ts).
  * @module
  */
-import type { FileInfo, Post, PostList, Reaction } from '../types/index.js'
+import type { Post, PostList, Reaction } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin } from './app.js'
 import { createPost, sanitizePost } from './posts.js'
 import { paginate, readableChannel, userParam } from './rest-core.js'
-import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
+import { registerFiles } from './rest-files.js'
+import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
 function list(posts: Post[], extra: Partial<PostList> = {}): PostList {
   const out: PostList = { order: [], posts: {}, next_post_id: '', prev_post_id: '', ...extra }
@@ -15,45 +16,6 @@ function list(posts: Post[], extra: Partial<PostList> = {}): PostList {
     out.posts[p.id] = sanitizePost(p)
   }
   return out
-}
-
-/** Parse a multipart/form-data body (the emulator buffers; fine for tests). */
-function parseMultipart(
-  body: Buffer,
-  contentType: string,
-): Array<{ name: string; filename?: string; data: Buffer }> {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType)
-  if (!boundary) throw badParam('boundary')
-  const delim = Buffer.from(`--${boundary[1] ?? boundary[2]}`)
-  const parts: Array<{ name: string; filename?: string; data: Buffer }> = []
-  let pos = body.indexOf(delim)
-  while (pos >= 0) {
-    const start = pos + delim.length
-    if (body.subarray(start, start + 2).toString() === '--') break
-    const headEnd = body.indexOf('\r\n\r\n', start)
-    if (headEnd < 0) break
-    const head = body.subarray(start, headEnd).toString()
-    const next = body.indexOf(delim, headEnd)
-    if (next < 0) break
-    const data = body.subarray(headEnd + 4, next - 2)
-    const name = /name="([^"]*)"/i.exec(head)?.[1] ?? ''
-    const filename = /filename="([^"]*)"/i.exec(head)?.[1]
-    parts.push({ name, ...(filename !== undefined ? { filename } : {}), data })
-    pos = next
-  }
-  return parts
-}
-
-const MIME: Record<string, string> = {
-  txt: 'text/plain',
-  md: 'text/markdown',
-  json: 'application/json',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  pdf: 'application/pdf',
-  csv: 'text/csv',
 }
 
 export function registerPosts(app: App): void {
@@ -130,6 +92,22 @@ export function registerPosts(app: App): void {
     return { body: sanitizePost(p) }
   })
   app.route('DELETE', '/api/v4/posts/:post_id', ctx => {
+    const me = ctx.user()
+    if (ctx.query.get('permanent') === 'true') {
+      // Checked before anything else, in this order (api4 deletePost).
+      if (!app.config.EnableAPIPostDeletion)
+        throw new AppError(
+          501,
+          'api.post.delete_post.not_enabled.app_error',
+          'Cannot delete post, ServiceSettings.EnableAPIPostDeletion is not enabled.',
+        )
+      if (!isSystemAdmin(me)) throw forbidden()
+      if (!isValidId(ctx.params.post_id)) throw badUrlParam('post_id')
+      const p = store.posts.get(ctx.params.post_id)
+      if (!p) throw notFound('app.post.get.app_error', 'post')
+      permanentDelete(p)
+      return OK
+    }
     const p = postOr404(ctx)
     editable(ctx, p)
     p.delete_at = store.now()
@@ -138,6 +116,30 @@ export function registerPosts(app: App): void {
     hub.broadcast('post_deleted', { post: JSON.stringify(sanitizePost(p)) }, { channel_id: p.channel_id })
     return OK
   })
+  /** Remove a post (a root takes its replies), its reactions and files; clients get `post_deleted`. */
+  const permanentDelete = (root: Post): void => {
+    const gone = [
+      root,
+      ...(store.postsByChannel.get(root.channel_id) ?? []).filter(x => x.root_id === root.id),
+    ]
+    const ids = new Set(gone.map(x => x.id))
+    const list = store.postsByChannel.get(root.channel_id)
+    if (list)
+      store.postsByChannel.set(
+        root.channel_id,
+        list.filter(x => !ids.has(x.id)),
+      )
+    for (const p of gone) {
+      const wasLive = !p.delete_at
+      p.delete_at ||= store.now()
+      store.posts.delete(p.id)
+      store.touch('post', p.id)
+      if (store.reactions.delete(p.id)) store.touch('reactions', p.id)
+      for (const fid of p.file_ids ?? []) if (store.files.delete(fid)) store.touch('file', fid)
+      if (wasLive)
+        hub.broadcast('post_deleted', { post: JSON.stringify(sanitizePost(p)) }, { channel_id: p.channel_id })
+    }
+  }
   for (const [action, pinned] of [
     ['pin', true],
     ['unpin', false],
@@ -165,6 +167,9 @@ export function registerPosts(app: App): void {
     return { body: (p.file_ids ?? []).map(id => store.files.get(id)?.info).filter(Boolean) }
   })
   app.route('GET', '/api/v4/channels/:channel_id/posts', ctx => {
+    const includeDeleted = ctx.query.get('include_deleted') === 'true'
+    // read_deleted_posts: only system admins, checked before the channel.
+    if (includeDeleted && !isSystemAdmin(ctx.user())) throw forbidden()
     const ch = readableChannel(app, ctx, ctx.params.channel_id!)
     const all = store.postsByChannel.get(ch.id) ?? []
     const since = Number(ctx.query.get('since') ?? 0)
@@ -172,7 +177,7 @@ export function registerPosts(app: App): void {
       const hits = all.filter(p => p.update_at > since || p.create_at > since).slice(-1000)
       return { body: list(hits.reverse()) }
     }
-    const live = all.filter(p => !p.delete_at)
+    const live = includeDeleted ? all : all.filter(p => !p.delete_at)
     const perPage = Math.min(200, Math.max(1, Number(ctx.query.get('per_page') ?? 60) || 60))
     const pg = Math.max(0, Number(ctx.query.get('page') ?? 0) || 0)
     const after = ctx.query.get('after')
@@ -201,6 +206,11 @@ export function registerPosts(app: App): void {
         next_post_id: idxLast >= 0 && idxLast < live.length - 1 ? live[idxLast + 1]!.id : '',
       }),
     }
+  })
+  app.route('GET', '/api/v4/channels/:channel_id/pinned', ctx => {
+    const ch = readableChannel(app, ctx, ctx.params.channel_id!)
+    const pinned = (store.postsByChannel.get(ch.id) ?? []).filter(p => p.is_pinned && !p.delete_at)
+    return { body: list([...pinned].reverse()) }
   })
   app.route('POST', '/api/v4/teams/:team_id/posts/search', async ctx => {
     const me = ctx.user()
@@ -248,6 +258,14 @@ export function registerPosts(app: App): void {
     }
     return { status: 201, body: r }
   })
+  app.route('POST', '/api/v4/posts/ids/reactions', async ctx => {
+    ctx.user()
+    const ids = await ctx.json<unknown>()
+    if (!Array.isArray(ids) || ids.length > 200 || !ids.every(isValidId)) throw badParam('post_ids')
+    const out: Record<string, Reaction[]> = {}
+    for (const id of ids) out[id] = store.reactions.get(postOr404(ctx, id).id) ?? []
+    return { body: out }
+  })
   app.route('GET', '/api/v4/posts/:post_id/reactions', ctx => ({
     body: store.reactions.get(postOr404(ctx).id) ?? [],
   }))
@@ -268,89 +286,5 @@ export function registerPosts(app: App): void {
     return OK
   })
 
-  // --- files ---
-  const saveFile = (ctx: Ctx, channelId: string, name: string, data: Buffer): FileInfo => {
-    const me = ctx.user()
-    if (!isValidId(channelId)) throw badParam('channel_id')
-    readableChannel(app, ctx, channelId)
-    if (!store.isChannelMember(channelId, me.id)) throw forbidden()
-    if (data.length > app.config.MaxFileSize)
-      throw new AppError(413, 'api.file.upload_file.too_large_detailed.app_error', 'File too large.')
-    const t = store.now()
-    const ext = name.includes('.') ? name.split('.').pop()!.toLowerCase() : ''
-    const info: FileInfo = {
-      id: newId(),
-      user_id: me.id,
-      channel_id: channelId,
-      post_id: '',
-      create_at: t,
-      update_at: t,
-      delete_at: 0,
-      name,
-      extension: ext,
-      size: data.length,
-      mime_type: MIME[ext] ?? 'application/octet-stream',
-      width: 0,
-      height: 0,
-      has_preview_image: false,
-      mini_preview: null,
-      archived: false,
-    }
-    store.files.set(info.id, { info, data })
-    store.touch('file', info.id)
-    return info
-  }
-  app.route('POST', '/api/v4/files', async ctx => {
-    ctx.user()
-    const ct = ctx.req.headers['content-type'] ?? ''
-    if (Number(ctx.req.headers['content-length'] ?? -1) === 0)
-      throw new AppError(
-        400,
-        'api.file.upload_file.read_request.app_error',
-        'Unable to upload file(s). Error reading or parsing request data.',
-      )
-    const body = await ctx.raw(app.config.MaxFileSize + 64 * 1024)
-    if (ct.startsWith('multipart/form-data')) {
-      const parts = parseMultipart(body, ct)
-      const channelId =
-        parts.find(p => p.name === 'channel_id')?.data.toString() ?? ctx.query.get('channel_id') ?? ''
-      const clientIds = parts.filter(p => p.name === 'client_ids').map(p => p.data.toString())
-      const files = parts.filter(p => p.filename !== undefined)
-      if (!files.length)
-        throw new AppError(400, 'api.file.upload_file.read_request.app_error', 'No files in request.')
-      if (clientIds.length && clientIds.length !== files.length) throw badParam('client_ids')
-      const infos = files.map(f => saveFile(ctx, channelId, f.filename!, f.data))
-      return { status: 201, body: { file_infos: infos, client_ids: clientIds } }
-    }
-    const channelId = ctx.query.get('channel_id') ?? ''
-    const filename = ctx.query.get('filename')
-    if (!filename) throw badUrlParam('filename')
-    const info = saveFile(ctx, channelId, filename, body)
-    const cid = ctx.query.get('client_id')
-    return { status: 201, body: { file_infos: [info], client_ids: cid ? [cid] : [] } }
-  })
-  const fileOr404 = (ctx: Ctx) => {
-    const me = ctx.user()
-    const f = store.files.get(ctx.params.file_id!)
-    if (!f) throw notFound('app.file_info.get.app_error', 'file')
-    if (f.info.user_id !== me.id && !store.isChannelMember(f.info.channel_id ?? '', me.id)) throw forbidden()
-    return f
-  }
-  app.route('GET', '/api/v4/files/:file_id/info', ctx => ({ body: fileOr404(ctx).info }))
-  app.route('GET', '/api/v4/files/:file_id/link', ctx => {
-    fileOr404(ctx)
-    return { body: { link: `${app.config.SiteURL}/files/${ctx.params.file_id}/public?h=${newId()}` } }
-  })
-  app.route('GET', '/api/v4/files/:file_id', ctx => {
-    const f = fileOr404(ctx)
-    const disp = ctx.query.get('download') === '1' ? 'attachment' : 'inline'
-    ctx.res.writeHead(200, {
-      'Content-Type': f.info.mime_type,
-      'Content-Length': f.data.length,
-      'Content-Disposition': `${disp}; filename="${encodeURIComponent(f.info.name)}"`,
-      'X-Request-ID': ctx.requestId,
-    })
-    ctx.res.end(f.data)
-    return undefined
-  })
+  registerFiles(app)
 }

@@ -34,6 +34,8 @@ export interface Session {
   userId: string
   isIntegration: boolean
   tokenId?: string
+  /** The `MMCSRF` value of a web (cookie) login session. */
+  csrf?: string
 }
 
 /** A personal access token as stored (the secret stays server-side). */
@@ -159,8 +161,20 @@ export class Store {
     this.touch('user', user.id)
   }
 
-  createSession(userId: string, isIntegration: boolean, token = newId(), tokenId?: string): Session {
-    const s: Session = { token, userId, isIntegration, ...(tokenId ? { tokenId } : {}) }
+  createSession(
+    userId: string,
+    isIntegration: boolean,
+    token = newId(),
+    tokenId?: string,
+    csrf?: string,
+  ): Session {
+    const s: Session = {
+      token,
+      userId,
+      isIntegration,
+      ...(tokenId ? { tokenId } : {}),
+      ...(csrf ? { csrf } : {}),
+    }
     this.sessions.set(token, s)
     this.touch('session', token)
     return s

@@ -493,7 +493,6 @@ describe('files', () => {
     })
     expect(await dl.text()).toBe('hello file')
     expect(dl.headers.get('content-disposition')).toMatch(/^attachment/)
-    expect((await api(emu, alice, 'GET', `/api/v4/files/${fid}/link`)).body.link).toMatch(/^http/)
     const p = await api(emu, bot, 'POST', '/api/v4/posts', {
       channel_id: town,
       message: 'file',
@@ -502,6 +501,9 @@ describe('files', () => {
     expect(p.body.file_ids).toEqual([fid])
     const infos = await api(emu, alice, 'GET', `/api/v4/posts/${p.body.id}/files/info`)
     expect(infos.body[0].post_id).toBe(p.body.id)
+    emu.config.EnablePublicLink = true
+    expect((await api(emu, bot, 'GET', `/api/v4/files/${fid}/link`)).body.link).toMatch(/^http/)
+    emu.config.EnablePublicLink = false
     const stolen = await api(emu, alice, 'POST', '/api/v4/posts', {
       channel_id: town,
       message: 'x',
