@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { inspect } from 'node:util'
 import { Client } from '../client/client.js'
 import { ConfigError, MatterkitError } from '../core/errors.js'
-import { consoleLogger, type Logger, parseLogLevel, safeLogger } from '../core/logger.js'
+import { type Logger, safeLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
 import { parseDuration } from '../core/time.js'
 import { createReceiver, type Receiver, type ReceiverEvent, type ReceiverReply } from '../http/receiver.js'
@@ -24,13 +24,18 @@ import { type AnyContext, EventContext, JobContext, MessageContext } from './con
 import { Conversations } from './conversations.js'
 import { Directory } from './directory.js'
 import { PostFilter } from './filters.js'
-import type { BotOptions, StartOptions, StopResult } from './options.js'
+import { Jobs } from './jobs.js'
+import { type BotOptions, optionsFromEnv, type StartOptions, type StopResult } from './options.js'
 import { KeyedQueue } from './queue.js'
-import { deliverLate, refusal, registerCommands, requestContext } from './receive.js'
-import { parseCron, runAt } from './schedule.js'
+import {
+  deliverLate,
+  deniedRequest,
+  refusal,
+  registerCommands,
+  requestContext,
+  withTyping,
+} from './receive.js'
 import { Sessions } from './session.js'
-
-const ID = /^[a-z0-9]{26}$/
 
 /**
  * A Mattermost bot.
@@ -64,7 +69,7 @@ export class Bot extends Composer<AnyContext> {
   #inflight = new Set<Promise<unknown>>()
   readonly #conversations = new Conversations()
   readonly #directory: Directory
-  #jobs: Array<{ start(): void; stop(): void }> = []
+  readonly #jobs: Jobs
   #stopped = true
   #runtime: BotRuntime
   #chain: Middleware<AnyContext> | undefined
@@ -86,6 +91,7 @@ export class Bot extends Composer<AnyContext> {
     globalSecrets.add(this.#secret)
     this.#ackMs = parseDuration(options.ackTimeout ?? 2500)
     this.#filter = new PostFilter(options, this.#log)
+    this.#jobs = new Jobs(this.#log, () => this.#stopped)
     this.#queue = new KeyedQueue(options.concurrency ?? 16, err =>
       this.#log.error({ err }, 'queue task failed'),
     )
@@ -123,33 +129,7 @@ export class Bot extends Composer<AnyContext> {
    * ```
    */
   static fromEnv(overrides: Partial<BotOptions> = {}, env: NodeJS.ProcessEnv = process.env): Bot {
-    const url = overrides.url ?? env.MATTERMOST_URL
-    const token = overrides.token ?? env.MATTERMOST_TOKEN
-    if (!url || !token)
-      throw new ConfigError(
-        'Set MATTERMOST_URL (e.g. https://chat.example.com) and MATTERMOST_TOKEN (a bot access token: System Console → Integrations → Bot Accounts).',
-      )
-    const level = parseLogLevel(env.MATTERKIT_LOG, 'info')
-    const list = (v: string | undefined): string[] | undefined =>
-      v === undefined
-        ? undefined
-        : v
-            .split(',')
-            .map(x => x.trim())
-            .filter(Boolean)
-    const allowed = list(env.MATTERKIT_ALLOWED_USERS)
-    const channels = list(env.MATTERKIT_CHANNELS)
-    return new Bot({
-      logger: consoleLogger(level),
-      ...(env.MATTERKIT_SIGNING_SECRET ? { signingSecret: env.MATTERKIT_SIGNING_SECRET } : {}),
-      ...(allowed ? { allowedUsers: allowed.includes('*') ? '*' : allowed } : {}),
-      ...(channels ? { channels } : {}),
-      ...(env.MATTERMOST_TEAM ? { team: env.MATTERMOST_TEAM } : {}),
-      ...(env.MATTERKIT_MENTION_ONLY === 'true' ? { mentionOnly: true } : {}),
-      ...overrides,
-      url,
-      token,
-    })
+    return new Bot(optionsFromEnv(overrides, env))
   }
 
   /** The bot's user (after `start()`). */
@@ -238,52 +218,19 @@ export class Bot extends Composer<AnyContext> {
 
   /** Run `job` every interval (`'30s'`, `'1h'`, or ms). A run still going when the next is due is skipped. */
   every(interval: number | string, job: (ctx: JobContext) => unknown): this {
-    const ms = parseDuration(interval)
-    if (ms < 10)
-      throw new MatterkitError('MK_ERR_INVALID_ARGUMENT', `every(${interval}): use at least 10 ms.`)
-    let timer: NodeJS.Timeout | undefined
-    const run = this.#jobRunner(String(interval), job)
-    this.#jobs.push({
-      start: () => {
-        timer = setInterval(run, ms)
-        timer.unref()
-      },
-      stop: () => clearInterval(timer),
-    })
+    this.#jobs.every(interval, schedule => this.#runJob(schedule, job))
     return this
   }
 
   /** Run `job` on a 5-field cron schedule in local time (`'0 9 * * 1-5'` = weekdays at 09:00). */
   cron(expression: string, job: (ctx: JobContext) => unknown): this {
-    const cron = parseCron(expression)
-    const run = this.#jobRunner(expression, job)
-    let cancel = (): void => {}
-    const arm = (): void => {
-      cancel = runAt(cron.next(new Date()), () => {
-        run()
-        arm()
-      })
-    }
-    this.#jobs.push({ start: arm, stop: () => cancel() })
+    this.#jobs.cron(expression, schedule => this.#runJob(schedule, job))
     return this
   }
 
-  #jobRunner(schedule: string, job: (ctx: JobContext) => unknown): () => void {
-    let running = false
-    return () => {
-      if (this.#stopped) return
-      if (running) {
-        this.#log.warn({ schedule }, 'job skipped: the previous run is still going')
-        return
-      }
-      running = true
-      const ctx = new JobContext(this.#runtime, schedule)
-      this.#track(
-        this.#handle(ctx, async c => void (await job(c as JobContext))).finally(() => {
-          running = false
-        }),
-      )
-    }
+  #runJob(schedule: string, job: (ctx: JobContext) => unknown): Promise<void> {
+    const ctx = new JobContext(this.#runtime, schedule)
+    return this.#track(this.#handle(ctx, async c => void (await job(c as JobContext))))
   }
 
   /**
@@ -377,7 +324,9 @@ export class Bot extends Composer<AnyContext> {
     if (this.#conversations.answer(p)) return
     if (this.#filter.acceptPost(ev, me) !== undefined) return
     const ctx = new MessageContext(this.#runtime, ev)
-    this.#queue.push(p.root_id || p.channel_id, () => this.#withTyping(ctx, () => this.#handle(ctx)))
+    this.#queue.push(p.root_id || p.channel_id, () =>
+      this.#opts.typingIndicator === false ? this.#handle(ctx) : withTyping(ctx, () => this.#handle(ctx)),
+    )
   }
 
   #onEvent(ev: RealtimeEvent): void {
@@ -386,41 +335,11 @@ export class Bot extends Composer<AnyContext> {
     this.#queue.push(ctx.channelId || `event:${ev.event}`, () => this.#handle(ctx))
   }
 
-  async #withTyping(ctx: MessageContext, fn: () => Promise<void>): Promise<void> {
-    if (this.#opts.typingIndicator === false) return fn()
-    let interval: NodeJS.Timeout | undefined
-    const typing = (): void => void ctx.typing().catch(() => {})
-    const first = setTimeout(() => {
-      typing()
-      interval = setInterval(typing, 4000)
-    }, 1000)
-    try {
-      await fn()
-    } finally {
-      clearTimeout(first)
-      clearInterval(interval)
-    }
-  }
-
   /** Requests from Mattermost (through the receiver). */
   async #dispatch(ev: ReceiverEvent): Promise<ReceiverReply | undefined> {
     const ctx = requestContext(this.#runtime, ev)
-    const p = ev.payload as { user_id: string; user_name?: string; channel_id: string; channel_name?: string }
-    if (!this.#filter.userAllowed(p.user_id, p.user_name)) {
-      this.#log.info(
-        { user: p.user_name ?? p.user_id, kind: ev.kind },
-        `denied: @${p.user_name ?? p.user_id} is not in allowedUsers; refusing their ${ev.kind}`,
-      )
-      return refusal(ev.kind, 'You are not allowed to use this bot.')
-    }
-    // Dialog submissions carry no channel name; their dialog was opened from an allowed place.
-    if (ev.kind !== 'dialog' && !this.#filter.channelAllowed(p.channel_id, p.channel_name)) {
-      this.#log.info(
-        { channel: p.channel_name ?? p.channel_id, kind: ev.kind },
-        `denied: channel not in the allow-list`,
-      )
-      return refusal(ev.kind, 'This bot does not work in this channel.')
-    }
+    const denied = deniedRequest(this.#filter, ev, this.#log)
+    if (denied) return denied
     const done = this.#track(this.#handle(ctx).then(() => true))
     let timer: NodeJS.Timeout | undefined
     const inTime = await Promise.race([
@@ -470,7 +389,7 @@ export class Bot extends Composer<AnyContext> {
     rt.on('posted', ev => this.#onPosted(ev))
     rt.on('event', ev => this.#onEvent(ev))
     await rt.connect()
-    for (const j of this.#jobs) j.start()
+    this.#jobs.start()
     this.#log.info(
       { user: this.#me.username, receiver: this.#server?.url },
       `bot @${this.#me.username} started`,
@@ -480,19 +399,7 @@ export class Bot extends Composer<AnyContext> {
   async #resolveAllowedUsers(): Promise<void> {
     const list = this.#opts.allowedUsers
     if (!list || list === '*') return
-    const names = list.map(n => n.replace(/^@/, '')).filter(n => n !== '*' && !ID.test(n))
-    const resolved = new Map<string, string>()
-    if (names.length) {
-      try {
-        for (const u of await this.client.users.getByUsernames(names))
-          resolved.set(u.username.toLowerCase(), u.id)
-      } catch (err) {
-        this.#log.warn({ err }, 'could not look up allowedUsers by username')
-      }
-      const missing = names.filter(n => !resolved.has(n.toLowerCase()))
-      if (missing.length) this.#log.warn({ missing }, `allowedUsers: no such user(s): ${missing.join(', ')}`)
-    }
-    this.#filter.setAllowedUsers(list, resolved)
+    this.#filter.setAllowedUsers(list, await this.#directory.userIds(list, this.#log))
   }
 
   /**
@@ -502,7 +409,7 @@ export class Bot extends Composer<AnyContext> {
   async stop(opts: { timeout?: number | string } = {}): Promise<StopResult> {
     if (this.#stopped) return { drained: true, pending: 0 }
     this.#stopped = true
-    for (const j of this.#jobs) j.stop()
+    this.#jobs.stop()
     await this.#rt?.close()
     this.#conversations.cancelAll('The bot stopped while waiting for a reply.')
     const ms = parseDuration(opts.timeout ?? 10_000)

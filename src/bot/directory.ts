@@ -5,6 +5,7 @@
  */
 import type { Client } from '../client/client.js'
 import { MatterkitError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 
 const ID = /^[a-z0-9]{26}$/
 
@@ -26,6 +27,25 @@ export class Directory {
   constructor(client: Client, team?: string) {
     this.#client = client
     this.#team = team
+  }
+
+  /**
+   * Ids of the usernames in an allow-list (lower-cased username → id); ids and `*` are skipped.
+   * Unknown names are logged, not thrown: the bot still starts.
+   */
+  async userIds(list: readonly string[], log: Logger): Promise<Map<string, string>> {
+    const names = list.map(n => n.replace(/^@/, '')).filter(n => n !== '*' && !ID.test(n))
+    const resolved = new Map<string, string>()
+    if (!names.length) return resolved
+    try {
+      for (const u of await this.#client.users.getByUsernames(names))
+        resolved.set(u.username.toLowerCase(), u.id)
+    } catch (err) {
+      log.warn({ err }, 'could not look up allowedUsers by username')
+    }
+    const missing = names.filter(n => !resolved.has(n.toLowerCase()))
+    if (missing.length) log.warn({ missing }, `allowedUsers: no such user(s): ${missing.join(', ')}`)
+    return resolved
   }
 
   /** The bot's teams (only the configured one, if any). */

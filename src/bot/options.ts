@@ -3,6 +3,8 @@
  * @module
  */
 import type { ClientOptions } from '../client/client.js'
+import { ConfigError } from '../core/errors.js'
+import { consoleLogger, parseLogLevel } from '../core/logger.js'
 import type { AnyContext } from './contexts.js'
 import type { FilterOptions } from './filters.js'
 import type { SessionData, SessionStorage } from './session.js'
@@ -94,4 +96,45 @@ export interface StopResult {
   drained: boolean
   /** Handlers still running (or queued) at the deadline. */
   pending: number
+}
+
+const list = (v: string | undefined): string[] | undefined =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map(x => x.trim())
+        .filter(Boolean)
+
+/**
+ * Bot options from the environment (see `Bot.fromEnv`); `overrides` win over the environment.
+ *
+ * @example
+ * ```ts
+ * const opts = optionsFromEnv({ threadReplies: false })
+ * ```
+ */
+export function optionsFromEnv(
+  overrides: Partial<BotOptions> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): BotOptions {
+  const url = overrides.url ?? env.MATTERMOST_URL
+  const token = overrides.token ?? env.MATTERMOST_TOKEN
+  if (!url || !token)
+    throw new ConfigError(
+      'Set MATTERMOST_URL (e.g. https://chat.example.com) and MATTERMOST_TOKEN (a bot access token: System Console → Integrations → Bot Accounts).',
+    )
+  const allowed = list(env.MATTERKIT_ALLOWED_USERS)
+  const channels = list(env.MATTERKIT_CHANNELS)
+  return {
+    logger: consoleLogger(parseLogLevel(env.MATTERKIT_LOG, 'info')),
+    ...(env.MATTERKIT_SIGNING_SECRET ? { signingSecret: env.MATTERKIT_SIGNING_SECRET } : {}),
+    ...(allowed ? { allowedUsers: allowed.includes('*') ? '*' : allowed } : {}),
+    ...(channels ? { channels } : {}),
+    ...(env.MATTERMOST_TEAM ? { team: env.MATTERMOST_TEAM } : {}),
+    ...(env.MATTERKIT_MENTION_ONLY === 'true' ? { mentionOnly: true } : {}),
+    ...overrides,
+    url,
+    token,
+  }
 }

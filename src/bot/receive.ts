@@ -10,7 +10,14 @@ import { respond } from '../http/respond.js'
 import type { CommandSpec } from './args.js'
 import { commandHint } from './args.js'
 import type { BotRuntime } from './context.js'
-import { ActionContext, CommandContext, DialogContext, WebhookContext } from './contexts.js'
+import {
+  ActionContext,
+  CommandContext,
+  DialogContext,
+  type MessageContext,
+  WebhookContext,
+} from './contexts.js'
+import type { PostFilter } from './filters.js'
 
 /** A context made from a receiver request. */
 export type RequestContext = CommandContext | ActionContext | DialogContext | WebhookContext
@@ -106,5 +113,42 @@ export async function registerCommands(o: {
         : await o.client.commands.create({ ...body, team_id: team.id })
       o.learn(cmd.token)
     }
+  }
+}
+
+/** The refusal for a request from a user or channel outside the allow-lists (logged), or `undefined`. @internal */
+export function deniedRequest(filter: PostFilter, ev: ReceiverEvent, log: Logger): ReceiverReply | undefined {
+  const p = ev.payload as { user_id: string; user_name?: string; channel_id: string; channel_name?: string }
+  if (!filter.userAllowed(p.user_id, p.user_name)) {
+    log.info(
+      { user: p.user_name ?? p.user_id, kind: ev.kind },
+      `denied: @${p.user_name ?? p.user_id} is not in allowedUsers; refusing their ${ev.kind}`,
+    )
+    return refusal(ev.kind, 'You are not allowed to use this bot.')
+  }
+  // Dialog submissions carry no channel name; their dialog was opened from an allowed place.
+  if (ev.kind !== 'dialog' && !filter.channelAllowed(p.channel_id, p.channel_name)) {
+    log.info(
+      { channel: p.channel_name ?? p.channel_id, kind: ev.kind },
+      `denied: channel not in the allow-list`,
+    )
+    return refusal(ev.kind, 'This bot does not work in this channel.')
+  }
+  return undefined
+}
+
+/** Run `fn`, showing "typing…" after 1 s and every 4 s while it runs. @internal */
+export async function withTyping(ctx: MessageContext, fn: () => Promise<void>): Promise<void> {
+  let interval: NodeJS.Timeout | undefined
+  const typing = (): void => void ctx.typing().catch(() => {})
+  const first = setTimeout(() => {
+    typing()
+    interval = setInterval(typing, 4000)
+  }, 1000)
+  try {
+    await fn()
+  } finally {
+    clearTimeout(first)
+    clearInterval(interval)
   }
 }

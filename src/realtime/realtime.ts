@@ -15,8 +15,10 @@ import type { Logger } from '../core/logger.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { RawWebSocketEvent, RawWebSocketResponse } from '../types/index.js'
 import { PendingActions } from './actions.js'
-import { backfillPosts, type ResyncInfo } from './backfill.js'
+import { backfillPosts } from './backfill.js'
+import { EventQueue } from './event-queue.js'
 import { DecodeError, decodeEvent, type PostedEvent, type RealtimeEvent } from './events.js'
+import { PostLedger } from './ledger.js'
 import {
   type RealtimeClientEvents,
   RealtimeClosedError,
@@ -24,8 +26,7 @@ import {
   type RealtimeState,
 } from './options.js'
 import { MemoryResumeStore, type ResumeState } from './resume-store.js'
-
-const DEDUPE_SIZE = 10_000
+import { Resync } from './resync.js'
 
 /**
  * A live event stream.
@@ -47,19 +48,28 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #state: RealtimeState = 'idle'
   #connectionId = ''
   #nextSeq = 0
-  /** Server time (ms) up to which posts are known delivered; a lost resume backfills from here. */
-  #lastPostAt = 0
-  /** No post delivered yet: `#lastPostAt` is the connect time, which a ping reply may correct. */
-  #lastPostAtIsBaseline = false
-  /** Server clock minus ours (ms), learnt from ping replies. */
-  #clockSkew = 0
-  /** While a resync is pending: the earliest `#lastPostAt` from which it must backfill. */
-  #resyncFrom: number | undefined
+  #ledger = new PostLedger()
+  #resync = new Resync({
+    lastPostAt: () => this.#ledger.lastPostAt,
+    pass: since =>
+      backfillPosts(this.#client, {
+        since,
+        limits: typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {},
+        lastIdIn: channelId => this.#ledger.lastIdIn(channelId),
+        isDelivered: postId => this.#ledger.isDelivered(postId),
+        deliver: raw => this.#deliver(raw, true),
+      }),
+    deliver: raw => this.#deliver(raw),
+    passed: info => {
+      this.#logger.debug({ ...info }, 'realtime backfill pass done')
+      this.emit('resynced', info)
+    },
+    failed: err => this.emit('error', err),
+    stopped: () => this.#stopped,
+  })
   #serverVersion = ''
   #actions = new PendingActions()
-  #delivered = new Set<string>()
-  #queue: RealtimeEvent[] = []
-  #waiters: Array<(r: IteratorResult<RealtimeEvent>) => void> = []
+  #events = new EventQueue<RealtimeEvent>()
   #loop: Promise<void> | undefined
   #stopped = false
   #ready: { resolve(): void; reject(e: Error): void } | undefined
@@ -67,9 +77,6 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #saveTimer: NodeJS.Timeout | undefined
   #attempt = 0
   #WS: typeof WebSocket | undefined
-  /** Ring buffer of recently delivered post ids (dedupe across backfill and live). */
-  #ring: string[] = []
-  #ringPos = 0
 
   constructor(client: Client, options: RealtimeOptions = {}) {
     super()
@@ -110,11 +117,12 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   async connect(): Promise<void> {
     if (this.#loop) return
     this.#stopped = false
+    this.#events.reopen()
     const saved = await this.#opts.resumeStore.load()
     if (saved) {
       this.#connectionId = saved.connectionId
       this.#nextSeq = saved.lastSeq + 1
-      this.#lastPostAt = saved.lastPostAt
+      this.#ledger.lastPostAt = saved.lastPostAt
     }
     const ready = new Promise<void>((resolve, reject) => {
       this.#ready = { resolve, reject }
@@ -234,7 +242,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           r => {
             lastPong = Date.now()
             const serverTime = Number(r.data?.server_time ?? 0)
-            if (serverTime > 0) this.#learnClock(serverTime, probeSent, lastPong)
+            if (serverTime > 0) this.#ledger.learnClock(serverTime, probeSent, lastPong)
             if (r.status === 'FAIL' && r.error?.id === 'api.web_socket_router.not_authenticated.app_error') {
               // The upgrade was not authenticated (bad token, or a proxy stripped the header).
               this.#client.users.me().then(
@@ -269,13 +277,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           helloSeen = true
           const newId = String(msg.data?.connection_id ?? '')
           const lost = !!resumedFrom && newId !== resumedFrom
-          if (this.#lastPostAt === 0) {
-            // First connection: everything from now on must reach the listeners, even if the very
-            // first resume is lost before any post arrived.
-            this.#lastPostAt = Date.now() + this.#clockSkew
-            this.#lastPostAtIsBaseline = true
-          }
-          const hadHistory = this.#lastPostAt > 0
+          this.#ledger.baselineIfEmpty()
+          const hadHistory = this.#ledger.lastPostAt > 0
           this.#logger.debug(
             { connectionId: newId, resumedFrom, lost, nextSeq: this.#nextSeq },
             lost ? 'realtime resume lost: the server started a new connection' : 'realtime hello',
@@ -285,7 +288,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           this.#nextSeq = msg.seq + 1
           this.#deliver(msg)
           this.#markOpen()
-          if (lost && hadHistory) this.#backfill()
+          if (lost && hadHistory && this.#opts.backfill !== false) this.#resync.start()
           return
         }
         if (msg.seq !== this.#nextSeq) {
@@ -299,7 +302,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         this.#nextSeq = msg.seq + 1
         if (!helloSeen) this.#markOpen()
         // Live events wait until the backfill has delivered the older posts (order per channel).
-        if (this.#backfilling) this.#held.push(msg)
+        if (this.#resync.active) this.#resync.hold(msg)
         else this.#deliver(msg)
         this.#scheduleSave(1000)
       })
@@ -321,92 +324,10 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       return
     }
     if (replayed) ev.replayed = true
-    if (ev.event === 'posted') {
-      const post = (ev as PostedEvent).post
-      // Events of one connection never repeat (a resume replays from the next seq), and a backfill
-      // only fetches posts newer than the last one delivered in each channel. So only posts a
-      // backfill delivered can come again (as live events that were in flight): those are kept.
-      if (this.#delivered.size > 0 && this.#delivered.has(post.id)) return
-      if (replayed) {
-        this.#delivered.add(post.id)
-        const evicted = this.#ring[this.#ringPos]
-        if (evicted !== undefined) this.#delivered.delete(evicted)
-        this.#ring[this.#ringPos] = post.id
-        this.#ringPos = (this.#ringPos + 1) % DEDUPE_SIZE
-      }
-      if (post.create_at > this.#lastPostAt || this.#lastPostAtIsBaseline) this.#lastPostAt = post.create_at
-      this.#lastPostAtIsBaseline = false
-      if (!post.delete_at) this.#lastIdByChannel.set(post.channel_id, post.id)
-    }
+    if (ev.event === 'posted' && !this.#ledger.admit((ev as PostedEvent).post, replayed)) return
     this.emit(ev.event as 'event', ev as never)
     this.emit('event', ev)
-    if (this.#waiters.length) this.#waiters.shift()!({ value: ev, done: false })
-    else if (this.#iterating) this.#queue.push(ev)
-  }
-
-  #iterating = false
-  #backfilling = false
-  #backfillRun: Promise<void> | undefined
-  #backfillAgain = false
-  #lastIdByChannel = new Map<string, string>()
-  #held: RawWebSocketEvent[] = []
-
-  /**
-   * REST backfill after a lost resume: every post since the last one seen, once, flagged
-   * `replayed`. Runs are serialised; live events wait until it is done so order per channel holds.
-   */
-  #backfill(): void {
-    if (this.#opts.backfill === false) return
-    // A pass that fails part-way, or a second lost resume, must still start from the first gap.
-    this.#resyncFrom = Math.min(this.#resyncFrom ?? this.#lastPostAt, this.#lastPostAt)
-    if (this.#backfillRun) {
-      this.#backfillAgain = true
-      return
-    }
-    this.#backfilling = true
-    this.#backfillRun = (async () => {
-      do {
-        this.#backfillAgain = false
-        for (let attempt = 0; !this.#stopped; attempt++) {
-          try {
-            const info = await this.#backfillOnce()
-            this.#logger.debug({ ...info }, 'realtime backfill pass done')
-            this.emit('resynced', info)
-            break
-          } catch (err) {
-            this.emit('error', err as Error)
-            await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 5000 }), undefined, true)
-          }
-        }
-      } while (this.#backfillAgain && !this.#stopped)
-    })().finally(() => {
-      this.#backfillRun = undefined
-      // A lost resume reported between the loop's last check and here needs one more pass.
-      if (this.#backfillAgain && !this.#stopped) {
-        this.#backfill()
-        return
-      }
-      this.#backfilling = false
-      this.#resyncFrom = undefined
-      for (const m of this.#held.splice(0)) this.#deliver(m)
-    })
-  }
-
-  /** One backfill pass. */
-  #backfillOnce(): Promise<ResyncInfo> {
-    return backfillPosts(this.#client, {
-      since: (this.#resyncFrom ?? this.#lastPostAt) - 1,
-      limits: typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {},
-      lastIdIn: channelId => this.#lastIdByChannel.get(channelId),
-      isDelivered: postId => this.#delivered.has(postId),
-      deliver: raw => this.#deliver(raw, true),
-    })
-  }
-
-  /** Learn the server's clock from a ping reply; corrects the first connection's baseline. */
-  #learnClock(serverTime: number, sentAt: number, receivedAt: number): void {
-    this.#clockSkew = serverTime - Math.round((sentAt + receivedAt) / 2)
-    if (this.#lastPostAtIsBaseline) this.#lastPostAt = sentAt + this.#clockSkew
+    this.#events.push(ev)
   }
 
   #scheduleSave(ms: number): void {
@@ -417,7 +338,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       const state: ResumeState = {
         connectionId: this.#connectionId,
         lastSeq: this.#nextSeq - 1,
-        lastPostAt: this.#lastPostAt,
+        lastPostAt: this.#ledger.lastPostAt,
       }
       this.#opts.resumeStore.save(state).catch(err => this.emit('error', err as Error))
     }, ms)
@@ -470,30 +391,18 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       await this.#opts.resumeStore.save({
         connectionId: this.#connectionId,
         lastSeq: this.#nextSeq - 1,
-        lastPostAt: this.#lastPostAt,
+        lastPostAt: this.#ledger.lastPostAt,
       })
   }
 
   #finish(): void {
     clearTimeout(this.#saveTimer)
     this.#setState('closed')
-    for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true })
+    this.#events.close()
   }
 
   /** Iterate over every event until `close()`. */
   [Symbol.asyncIterator](): AsyncIterator<RealtimeEvent> {
-    this.#iterating = true
-    return {
-      next: () => {
-        const ev = this.#queue.shift()
-        if (ev) return Promise.resolve({ value: ev, done: false })
-        if (this.#state === 'closed') return Promise.resolve({ value: undefined, done: true })
-        return new Promise(r => this.#waiters.push(r))
-      },
-      return: async () => {
-        this.#iterating = false
-        return { value: undefined, done: true }
-      },
-    }
+    return this.#events.iterator()
   }
 }

@@ -1,0 +1,69 @@
+/**
+ * `PostLedger`: what the realtime client knows about delivered posts — the server time up to which
+ * posts are known delivered (where a lost resume backfills from), the last post id per channel,
+ * and the ids a backfill delivered (so the same post arriving live is dropped).
+ * @module
+ */
+import type { Post } from '../types/index.js'
+
+const DEDUPE_SIZE = 10_000
+
+/** Delivery bookkeeping for one realtime stream. */
+export class PostLedger {
+  /** Server time (ms) up to which posts are known delivered; a lost resume backfills from here. */
+  lastPostAt = 0
+  /** No post delivered yet: `lastPostAt` is the connect time, which a ping reply may correct. */
+  #isBaseline = false
+  /** Server clock minus ours (ms), learnt from ping replies. */
+  #clockSkew = 0
+  /** Post ids a backfill delivered, bounded by a ring. */
+  #replayed = new Set<string>()
+  #ring: string[] = []
+  #ringPos = 0
+  #lastIdByChannel = new Map<string, string>()
+
+  /** First connection: everything from now on must reach the listeners, even if the very first resume is lost. */
+  baselineIfEmpty(): void {
+    if (this.lastPostAt !== 0) return
+    this.lastPostAt = Date.now() + this.#clockSkew
+    this.#isBaseline = true
+  }
+
+  /** Learn the server's clock from a ping reply; corrects the first connection's baseline. */
+  learnClock(serverTime: number, sentAt: number, receivedAt: number): void {
+    this.#clockSkew = serverTime - Math.round((sentAt + receivedAt) / 2)
+    if (this.#isBaseline) this.lastPostAt = sentAt + this.#clockSkew
+  }
+
+  /**
+   * Record a post about to be delivered; `false` when it was already delivered.
+   *
+   * Events of one connection never repeat (a resume replays from the next seq), and a backfill only
+   * fetches posts newer than the last one delivered in each channel. So only posts a backfill
+   * delivered can come again (as live events that were in flight): only those are kept.
+   */
+  admit(post: Post, replayed: boolean): boolean {
+    if (this.#replayed.size > 0 && this.#replayed.has(post.id)) return false
+    if (replayed) {
+      this.#replayed.add(post.id)
+      const evicted = this.#ring[this.#ringPos]
+      if (evicted !== undefined) this.#replayed.delete(evicted)
+      this.#ring[this.#ringPos] = post.id
+      this.#ringPos = (this.#ringPos + 1) % DEDUPE_SIZE
+    }
+    if (post.create_at > this.lastPostAt || this.#isBaseline) this.lastPostAt = post.create_at
+    this.#isBaseline = false
+    if (!post.delete_at) this.#lastIdByChannel.set(post.channel_id, post.id)
+    return true
+  }
+
+  /** Whether a backfill already delivered this post. */
+  isDelivered(postId: string): boolean {
+    return this.#replayed.has(postId)
+  }
+
+  /** The id of the last post delivered in a channel. */
+  lastIdIn(channelId: string): string | undefined {
+    return this.#lastIdByChannel.get(channelId)
+  }
+}
