@@ -1,11 +1,10 @@
 /**
  * The kind-specific contexts. Each one has its update's fields as non-optional properties, and
- * only the helpers that make sense for it.
+ * only the helpers that make sense for it. `MessageContext` lives in `message-context.ts`.
  * @module
  */
-import { parseDuration } from '../core/time.js'
 import { respond } from '../http/respond.js'
-import type { PostedEvent, RealtimeEvent } from '../realtime/events.js'
+import type { RealtimeEvent } from '../realtime/events.js'
 import type {
   CommandResponse,
   DialogSubmission,
@@ -18,140 +17,11 @@ import type {
   SubmitDialogResponse,
 } from '../types/index.js'
 import type { ArgValue } from './args.js'
-import { asPost, type BotRuntime, Context, type DialogSpec, type Message, noTarget } from './context.js'
-import { isMention } from './filters.js'
-import { stripMention } from './matchers.js'
+import { type BotRuntime, Context, type DialogSpec, noTarget } from './context.js'
 
-/**
- * Options of `ctx.waitForReply()`.
- *
- * @example
- * ```ts
- * const answer = await ctx.waitForReply({ timeout: '2m', filter: p => /^(yes|no)$/i.test(p.message) })
- * ```
- */
-export interface WaitOptions {
-  /** How long to wait (ms or `'30s'`, `'5m'`; default 60 s); then `MK_ERR_CONVERSATION_TIMEOUT`. */
-  timeout?: number | string
-  /** Only accept replies passing this test (others are handled as usual). */
-  filter?: (post: Post) => boolean
-}
+import type { MessageContext } from './message-context.js'
 
-/**
- * A message (a `posted` event) — for `bot.message`, `bot.mention`, `bot.dm`, `bot.thread`.
- *
- * @example
- * ```ts
- * bot.message(/^add (\d+) (\d+)$/, ctx => ctx.reply(String(+ctx.match[1]! + +ctx.match[2]!)))
- * ```
- */
-export class MessageContext extends Context {
-  readonly kind = 'message' as const
-  /** The post. */
-  readonly post: Post
-  /** The decoded realtime event (channel type and names, sender, mentions). */
-  readonly event: PostedEvent
-  /** The listener's match: RegExp groups, or `[text]` for string and predicate triggers. */
-  match: RegExpMatchArray
-  constructor(rt: BotRuntime, event: PostedEvent, receivedAt?: number) {
-    super(rt, receivedAt)
-    this.event = event
-    this.post = event.post
-    this.match = [event.post.message] as RegExpMatchArray
-  }
-  get userId(): string {
-    return this.post.user_id
-  }
-  get channelId(): string {
-    return this.post.channel_id
-  }
-  override get rootId(): string {
-    return this.post.root_id || ''
-  }
-  /** The message text. */
-  get text(): string {
-    return this.post.message
-  }
-  /** The text without the bot's @-mention. */
-  get textWithoutMention(): string {
-    return stripMention(this.post.message, this.me.username)
-  }
-  /** A direct message to the bot. */
-  get isDirect(): boolean {
-    return this.event.channelType === 'D'
-  }
-  /** The bot is @-mentioned (DMs count). */
-  get isMention(): boolean {
-    return isMention(this.event, this.me)
-  }
-  /** The post is inside a thread. */
-  get inThread(): boolean {
-    return this.post.root_id !== ''
-  }
-  /** The thread this message belongs to, or would start (its root id). */
-  get threadId(): string {
-    return this.post.root_id || this.post.id
-  }
-  protected override replyTarget(): { channelId: string; rootId: string } {
-    const root = this.post.root_id || (this.rt.threadReplies && !this.isDirect ? this.post.id : '')
-    return { channelId: this.post.channel_id, rootId: root }
-  }
-  /** Answer in the thread of this post, always (starting one under a root post). */
-  replyInThread(message: Message): Promise<Post> {
-    return this.client.posts.create({
-      ...asPost(message),
-      channel_id: this.channelId,
-      root_id: this.threadId,
-    })
-  }
-  /** React to the post (`'white_check_mark'`, `':+1:'`). */
-  async react(emoji: string): Promise<void> {
-    await this.client.reactions.add(this.post.id, emoji.replace(/^:|:$/g, ''), this.me.id)
-  }
-  /**
-   * Edit one of the bot's posts by id.
-   *
-   * @example
-   * ```ts
-   * const note = await ctx.reply('Working…')
-   * await ctx.update(note.id, { message: 'Done ✅' })
-   * ```
-   */
-  async update(postId: string, patch: { message?: string; props?: Post['props'] }): Promise<Post> {
-    return this.client.posts.patch(postId, patch)
-  }
-  /** Delete a post (default: this post; needs permission to delete others' posts). */
-  async delete(postId: string = this.post.id): Promise<void> {
-    await this.client.posts.delete(postId)
-  }
-  /** Show a message only to the author (ephemeral), where the post is. */
-  async ephemeral(text: string): Promise<void> {
-    await this.client.posts.ephemeral(this.userId, {
-      channel_id: this.channelId,
-      message: text,
-      root_id: this.rootId,
-    })
-  }
-  /** Show "typing…" once (the bot does this automatically for handlers running over ~1 s). */
-  async typing(): Promise<void> {
-    await this.client.users.typing('me', this.channelId, this.replyTarget().rootId)
-  }
-  /**
-   * Wait for the same user's next message in this conversation: in the thread, or — when this
-   * message is at the channel root — at the root or in the thread under it.
-   *
-   * @throws {MatterkitError} `MK_ERR_CONVERSATION_TIMEOUT` after the timeout; `MK_ERR_ABORTED` when the bot stops.
-   */
-  waitForReply(options: WaitOptions = {}): Promise<Post> {
-    return this.rt.waitForReply({
-      channelId: this.channelId,
-      userId: this.userId,
-      roots: this.post.root_id ? [this.post.root_id] : ['', this.post.id],
-      timeoutMs: parseDuration(options.timeout ?? 60_000),
-      ...(options.filter ? { filter: options.filter } : {}),
-    })
-  }
-}
+export { MessageContext, type WaitOptions } from './message-context.js'
 
 /**
  * A slash command — for `bot.command`. Answer by returning a string (shown only to the user) or a

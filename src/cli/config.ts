@@ -55,12 +55,19 @@ export function loadDotEnv(file = join(process.cwd(), '.env'), env = process.env
   }
 }
 
+/** Resolved connection settings (each may be missing). */
+export interface Connection {
+  url?: string
+  token?: string
+  team?: string
+}
+
 /** Resolve connection settings: flags, then env, then the chosen or current profile. */
 export function resolveConnection(
   flags: { url?: string; token?: string; profile?: string; team?: string },
   env = process.env,
   cfgPath = configPath(env),
-): { url?: string; token?: string; team?: string } {
+): Connection {
   const cfg = readConfig(cfgPath)
   const prof = cfg.profiles[flags.profile ?? cfg.current ?? ''] ?? undefined
   const url = flags.url ?? env.MATTERMOST_URL ?? prof?.url

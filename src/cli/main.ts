@@ -5,25 +5,21 @@
  * unreachable.
  * @module
  */
-import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { Client } from '../client/client.js'
 import { AuthError, NetworkError, NotFoundError, NotMattermostError } from '../client/errors.js'
 import { ConfigError } from '../core/errors.js'
 import { startEmulator } from '../emulator/index.js'
 import '../realtime/index.js'
-import type { Channel } from '../types/index.js'
-import { configPath, loadDotEnv, readConfig, resolveConnection, writeConfig } from './config.js'
+import { registerAuth } from './auth.js'
+import { loadDotEnv } from './config.js'
 import { runDev } from './dev.js'
 import { runDoctor } from './doctor.js'
+import { registerManage } from './manage.js'
+import { cliHelpers, ExitError, type Io } from './shared.js'
 import { runStart } from './start.js'
 
-/** Where the CLI writes. */
-export interface Io {
-  out(s: string): void
-  err(s: string): void
-  stdin?: () => Promise<string>
-}
+export type { Io } from './shared.js'
 
 const defaultIo: Io = {
   out: s => process.stdout.write(`${s}\n`),
@@ -33,15 +29,6 @@ const defaultIo: Io = {
     for await (const c of process.stdin) chunks.push(c as Buffer)
     return Buffer.concat(chunks).toString()
   },
-}
-
-class ExitError extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 function codeFor(e: unknown): number {
@@ -77,42 +64,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .showHelpAfterError()
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage, 3 auth error, 4 not found/unreachable.')
 
-  const g = () =>
-    program.opts<{ url?: string; token?: string; team?: string; profile?: string; json?: boolean }>()
-  const conn = () => resolveConnection(g())
-  const client = () => {
-    const c = conn()
-    if (!c.url || !c.token)
-      throw new ExitError(
-        2,
-        'No server configured: pass --url/--token, set MATTERMOST_URL/MATTERMOST_TOKEN, or run `matterkit auth login`.',
-      )
-    return new Client({ url: c.url, token: c.token })
-  }
-  const print = (human: string, data: unknown) => io.out(g().json ? JSON.stringify(data) : human)
-  async function channelId(c: Client, ref: string): Promise<string> {
-    if (/^[a-z0-9]{26}$/.test(ref)) return ref
-    if (ref.startsWith('@')) {
-      const [me, other] = await Promise.all([c.users.me(), c.users.getByUsername(ref.slice(1))])
-      return (await c.channels.direct(me.id, other.id)).id
-    }
-    const name = ref.replace(/^[~#]/, '')
-    const teams = await c.teams.forUser('me')
-    const team = conn().team
-    for (const t of teams.filter(t => !team || t.name === team)) {
-      const chans: Channel[] = await c.channels.forUser('me', t.id)
-      const hit = chans.find(x => x.display_name === name) ?? chans.find(x => x.name === name)
-      if (hit) return hit.id
-    }
-    throw new ExitError(4, `Channel "${ref}" not found among your channels.`)
-  }
-  async function teamId(c: Client): Promise<string> {
-    const teams = await c.teams.forUser('me')
-    const want = conn().team
-    const t = want ? teams.find(x => x.name === want) : teams[0]
-    if (!t) throw new ExitError(4, want ? `Team "${want}" not found.` : 'You are in no team.')
-    return t.id
-  }
+  const cli = cliHelpers(program, io)
+  const { g, conn, client, print, channelId } = cli
 
   program
     .command('start')
@@ -279,116 +232,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       await c.close()
     })
 
-  const commands = program.command('commands').description('manage slash commands')
-  commands.command('list').action(async () => {
-    const c = client()
-    const list = await c.commands.list(await teamId(c))
-    print(
-      list.map(x => `/${x.trigger}  ${x.method === 'G' ? 'GET' : 'POST'} ${x.url}  (${x.id})`).join('\n') ||
-        '(none)',
-      list.map(({ token: _t, ...x }) => x),
-    )
-    await c.close()
-  })
-  commands
-    .command('create <trigger> <url>')
-    .option('--description <text>')
-    .option('--get', 'use GET instead of POST')
-    .action(async (trigger: string, url: string, o: { description?: string; get?: boolean }) => {
-      const c = client()
-      const cmd = await c.commands.create({
-        team_id: await teamId(c),
-        trigger,
-        url,
-        method: o.get ? 'G' : 'P',
-        description: o.description ?? '',
-        auto_complete: true,
-      })
-      print(
-        `created /${cmd.trigger} (${cmd.id}); its token is shown once in the System Console or via --json`,
-        cmd,
-      )
-      await c.close()
-    })
-  commands
-    .command('update <id>')
-    .option('--url <url>')
-    .option('--description <text>')
-    .action(async (id: string, o: { url?: string; description?: string }) => {
-      const c = client()
-      const cur = await c.commands.get(id)
-      const cmd = await c.commands.update(id, {
-        ...cur,
-        ...(o.url ? { url: o.url } : {}),
-        ...(o.description ? { description: o.description } : {}),
-      })
-      print(`updated /${cmd.trigger}`, { id: cmd.id, trigger: cmd.trigger, url: cmd.url })
-      await c.close()
-    })
-  commands.command('delete <id>').action(async (id: string) => {
-    const c = client()
-    await c.commands.delete(id)
-    print('deleted', { ok: true })
-    await c.close()
-  })
-
-  const webhooks = program.command('webhooks').description('manage incoming webhooks')
-  webhooks.command('list').action(async () => {
-    const c = client()
-    const list = await c.webhooks.incoming.list({ team_id: await teamId(c) })
-    print(list.map(h => `${h.id}  ${h.display_name}  → ${h.channel_id}`).join('\n') || '(none)', list)
-    await c.close()
-  })
-  webhooks
-    .command('create <channel>')
-    .option('--name <name>')
-    .action(async (ref: string, o: { name?: string }) => {
-      const c = client()
-      const h = await c.webhooks.incoming.create({
-        channel_id: await channelId(c, ref),
-        display_name: o.name ?? 'matterkit',
-      })
-      print(`created ${h.id}: POST ${c.url.base}/hooks/${h.id}`, h)
-      await c.close()
-    })
-  webhooks.command('delete <id>').action(async (id: string) => {
-    const c = client()
-    await c.webhooks.incoming.delete(id)
-    print('deleted', { ok: true })
-    await c.close()
-  })
-
-  program
-    .command('export <channel>')
-    .description('export a channel to JSONL (resumable) or Markdown')
-    .option('--format <fmt>', 'jsonl or md', 'jsonl')
-    .option('--out <file>', 'output file (default stdout)')
-    .action(async (ref: string, o: { format: string; out?: string }) => {
-      if (o.format !== 'jsonl' && o.format !== 'md') throw new ExitError(2, '--format must be jsonl or md')
-      const c = client()
-      const id = await channelId(c, ref)
-      let after: string | undefined
-      if (o.out && o.format === 'jsonl' && existsSync(o.out)) {
-        const lines = readFileSync(o.out, 'utf8').trimEnd().split('\n').filter(Boolean)
-        if (lines.length) after = (JSON.parse(lines[lines.length - 1]!) as { id: string }).id
-      }
-      const stream = o.out ? createWriteStream(o.out, { flags: after ? 'a' : 'w' }) : undefined
-      const write = (s: string) => (stream ? stream.write(`${s}\n`) : io.out(s))
-      const names = new Map<string, string>()
-      let n = 0
-      for await (const p of c.posts.iterateChannel(id, after ? { after } : {})) {
-        if (o.format === 'jsonl') write(JSON.stringify(p))
-        else {
-          if (!names.has(p.user_id)) names.set(p.user_id, (await c.users.get(p.user_id)).username)
-          write(`**@${names.get(p.user_id)}** (${new Date(p.create_at).toISOString()}): ${p.message}\n`)
-        }
-        if (++n % 200 === 0 && process.stderr.isTTY) process.stderr.write(`\r${n} posts…`)
-      }
-      if (process.stderr.isTTY) process.stderr.write(`\r${n} posts exported\n`)
-      await new Promise<void>(r => (stream ? stream.end(r) : r()))
-      if (o.out) io.err(`${n} posts ${after ? 'appended to' : 'written to'} ${o.out}`)
-      await c.close()
-    })
+  registerManage(program, cli)
 
   program
     .command('doctor')
@@ -402,50 +246,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (checks.some(c => !c.ok)) throw new ExitError(1, '')
     })
 
-  const auth = program
-    .command('auth')
-    .description('saved server profiles (token stored with 0600 permissions, never printed)')
-  auth
-    .command('login <name>')
-    .description('save a profile from --url/--token (global options) and make it current')
-    .action(async (name: string) => {
-      const o = g()
-      if (!o.url || !o.token) throw new ExitError(2, 'auth login needs --url and --token.')
-      const c = new Client({ url: o.url, token: o.token })
-      const me = await c.users.me()
-      await c.close()
-      const cfg = readConfig()
-      cfg.profiles[name] = { url: o.url, token: o.token, ...(o.team ? { team: o.team } : {}) }
-      cfg.current = name
-      writeConfig(cfg)
-      print(`saved profile "${name}" (@${me.username}) in ${configPath()}`, {
-        profile: name,
-        username: me.username,
-      })
-    })
-  auth.command('list').action(() => {
-    const cfg = readConfig()
-    const list = Object.entries(cfg.profiles).map(([n, p]) => ({
-      name: n,
-      url: p.url,
-      current: n === cfg.current,
-    }))
-    print(list.map(p => `${p.current ? '*' : ' '} ${p.name}  ${p.url}`).join('\n') || '(no profiles)', list)
-  })
-  auth.command('use <name>').action((name: string) => {
-    const cfg = readConfig()
-    if (!cfg.profiles[name]) throw new ExitError(4, `No profile "${name}".`)
-    cfg.current = name
-    writeConfig(cfg)
-    print(`using ${name}`, { current: name })
-  })
-  auth.command('remove <name>').action((name: string) => {
-    const cfg = readConfig()
-    delete cfg.profiles[name]
-    if (cfg.current === name) delete cfg.current
-    writeConfig(cfg)
-    print(`removed ${name}`, { removed: name })
-  })
+  registerAuth(program, cli)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -1,0 +1,122 @@
+/**
+ * `matterkit commands`, `matterkit webhooks` and `matterkit export`.
+ * @module
+ */
+import { createWriteStream, existsSync, readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { type Cli, ExitError } from './shared.js'
+
+/** Register the slash-command, webhook and export subcommands. */
+export function registerManage(program: Command, cli: Cli): void {
+  const { io, client, print, channelId, teamId } = cli
+  const commands = program.command('commands').description('manage slash commands')
+  commands.command('list').action(async () => {
+    const c = client()
+    const list = await c.commands.list(await teamId(c))
+    print(
+      list.map(x => `/${x.trigger}  ${x.method === 'G' ? 'GET' : 'POST'} ${x.url}  (${x.id})`).join('\n') ||
+        '(none)',
+      list.map(({ token: _t, ...x }) => x),
+    )
+    await c.close()
+  })
+  commands
+    .command('create <trigger> <url>')
+    .option('--description <text>')
+    .option('--get', 'use GET instead of POST')
+    .action(async (trigger: string, url: string, o: { description?: string; get?: boolean }) => {
+      const c = client()
+      const cmd = await c.commands.create({
+        team_id: await teamId(c),
+        trigger,
+        url,
+        method: o.get ? 'G' : 'P',
+        description: o.description ?? '',
+        auto_complete: true,
+      })
+      print(
+        `created /${cmd.trigger} (${cmd.id}); its token is shown once in the System Console or via --json`,
+        cmd,
+      )
+      await c.close()
+    })
+  commands
+    .command('update <id>')
+    .option('--url <url>')
+    .option('--description <text>')
+    .action(async (id: string, o: { url?: string; description?: string }) => {
+      const c = client()
+      const cur = await c.commands.get(id)
+      const cmd = await c.commands.update(id, {
+        ...cur,
+        ...(o.url ? { url: o.url } : {}),
+        ...(o.description ? { description: o.description } : {}),
+      })
+      print(`updated /${cmd.trigger}`, { id: cmd.id, trigger: cmd.trigger, url: cmd.url })
+      await c.close()
+    })
+  commands.command('delete <id>').action(async (id: string) => {
+    const c = client()
+    await c.commands.delete(id)
+    print('deleted', { ok: true })
+    await c.close()
+  })
+
+  const webhooks = program.command('webhooks').description('manage incoming webhooks')
+  webhooks.command('list').action(async () => {
+    const c = client()
+    const list = await c.webhooks.incoming.list({ team_id: await teamId(c) })
+    print(list.map(h => `${h.id}  ${h.display_name}  → ${h.channel_id}`).join('\n') || '(none)', list)
+    await c.close()
+  })
+  webhooks
+    .command('create <channel>')
+    .option('--name <name>')
+    .action(async (ref: string, o: { name?: string }) => {
+      const c = client()
+      const h = await c.webhooks.incoming.create({
+        channel_id: await channelId(c, ref),
+        display_name: o.name ?? 'matterkit',
+      })
+      print(`created ${h.id}: POST ${c.url.base}/hooks/${h.id}`, h)
+      await c.close()
+    })
+  webhooks.command('delete <id>').action(async (id: string) => {
+    const c = client()
+    await c.webhooks.incoming.delete(id)
+    print('deleted', { ok: true })
+    await c.close()
+  })
+
+  program
+    .command('export <channel>')
+    .description('export a channel to JSONL (resumable) or Markdown')
+    .option('--format <fmt>', 'jsonl or md', 'jsonl')
+    .option('--out <file>', 'output file (default stdout)')
+    .action(async (ref: string, o: { format: string; out?: string }) => {
+      if (o.format !== 'jsonl' && o.format !== 'md') throw new ExitError(2, '--format must be jsonl or md')
+      const c = client()
+      const id = await channelId(c, ref)
+      let after: string | undefined
+      if (o.out && o.format === 'jsonl' && existsSync(o.out)) {
+        const lines = readFileSync(o.out, 'utf8').trimEnd().split('\n').filter(Boolean)
+        if (lines.length) after = (JSON.parse(lines[lines.length - 1]!) as { id: string }).id
+      }
+      const stream = o.out ? createWriteStream(o.out, { flags: after ? 'a' : 'w' }) : undefined
+      const write = (s: string) => (stream ? stream.write(`${s}\n`) : io.out(s))
+      const names = new Map<string, string>()
+      let n = 0
+      for await (const p of c.posts.iterateChannel(id, after ? { after } : {})) {
+        if (o.format === 'jsonl') write(JSON.stringify(p))
+        else {
+          if (!names.has(p.user_id)) names.set(p.user_id, (await c.users.get(p.user_id)).username)
+          write(`**@${names.get(p.user_id)}** (${new Date(p.create_at).toISOString()}): ${p.message}\n`)
+        }
+        if (++n % 200 === 0 && process.stderr.isTTY) process.stderr.write(`\r${n} posts…`)
+      }
+      if (process.stderr.isTTY) process.stderr.write(`\r${n} posts exported\n`)
+      await new Promise<void>(r => (stream ? stream.end(r) : r()))
+      if (o.out) io.err(`${n} posts ${after ? 'appended to' : 'written to'} ${o.out}`)
+      await c.close()
+    })
+}
