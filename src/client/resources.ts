@@ -422,8 +422,18 @@ export class Commands {
   get(id: string): Promise<Command> {
     return this.r.request('GET', `/commands/${enc(id)}`)
   }
-  update(id: string, c: Partial<Command>): Promise<Command> {
-    return this.r.request('PUT', `/commands/${enc(id)}`, { body: { ...c, id } })
+  /**
+   * Update a command. The server's PUT replaces the whole command, so a partial `c` (without
+   * `team_id`) is merged into the current command first.
+   *
+   * @example
+   * ```ts
+   * await mm.commands.update(cmd.id, { url: 'https://bot.example.com/mattermost/command' })
+   * ```
+   */
+  async update(id: string, c: Partial<Command>): Promise<Command> {
+    const full = c.team_id ? c : { ...(await this.get(id)), ...c }
+    return this.r.request('PUT', `/commands/${enc(id)}`, { body: { ...full, id } })
   }
   delete(id: string): Promise<StatusOK> {
     return this.r.request('DELETE', `/commands/${enc(id)}`)
@@ -459,8 +469,10 @@ class Crud<T> {
   get(id: string): Promise<T> {
     return this.r.request('GET', `${this.base}/${enc(id)}`)
   }
-  update(id: string, body: Partial<T>): Promise<T> {
-    return this.r.request('PUT', `${this.base}/${enc(id)}`, { body: { ...body, id } })
+  /** Update a webhook. The server's PUT replaces the whole hook, so a partial body (without `channel_id`) is merged into the current hook first. */
+  async update(id: string, body: Partial<T>): Promise<T> {
+    const full = (body as { channel_id?: string }).channel_id ? body : { ...(await this.get(id)), ...body }
+    return this.r.request('PUT', `${this.base}/${enc(id)}`, { body: { ...full, id } })
   }
   delete(id: string): Promise<StatusOK> {
     return this.r.request('DELETE', `${this.base}/${enc(id)}`)
