@@ -2,7 +2,6 @@
  * `Client`: the typed Mattermost REST v4 client.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { TypedEmitter } from '../core/emitter.js'
 import { ConfigError } from '../core/errors.js'
 import { type Logger, safeLogger } from '../core/logger.js'
@@ -59,6 +58,14 @@ export interface ClientOptions {
   userAgent?: string
   /** Check `/system/ping` before the first call (default true). */
   verifyServer?: boolean
+  /**
+   * The HTTP stack for REST calls.
+   * - `'node'` (default): a `node:http`/`node:https` keep-alive Agent with `maxSockets` =
+   *   {@link ClientOptions.maxConcurrency}. No extra dependency is loaded, so an idle client stays small.
+   * - `'undici'`: an undici `Pool` (loaded on first use) with the same cap.
+   * Both honour `timeoutMs`, `AbortSignal`, streaming upload/download, `ca`/`insecure` and retries.
+   */
+  http?: 'node' | 'undici'
 }
 
 /** Events of a {@link Client}. */
@@ -135,6 +142,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       userAgent,
       logger: this.#logger,
       verifyServer: options.verifyServer ?? true,
+      http: options.http ?? 'node',
       onRateLimited: info => {
         this.#logger.warn(info, 'rate limited by the server; pausing all requests')
         this.emit('rateLimited', info)
@@ -150,7 +158,10 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.users = new Users(r)
     this.teams = new Teams(r)
     this.channels = new Channels(r)
-    this.posts = new Posts(r, () => `${this.#meId ?? 'mk'}:${Date.now()}:${randomBytes(6).toString('hex')}`)
+    // pending_post_id: unique per client (random seed) and per call (counter); no crypto per post.
+    const seed = Math.floor(Math.random() * 2 ** 48).toString(36)
+    let n = 0
+    this.posts = new Posts(r, () => `${this.#meId ?? 'mk'}:${Date.now()}:${seed}${(++n).toString(36)}`)
     this.reactions = new Reactions(r, () => this.myId())
     this.files = new Files(r)
     this.commands = new Commands(r)

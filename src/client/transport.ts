@@ -4,6 +4,7 @@
  * debug logging.
  * @module
  */
+import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dispatcher, Pool } from 'undici'
 import { AbortError } from '../core/errors.js'
@@ -66,7 +67,19 @@ export interface TransportOptions {
   logger: Logger
   verifyServer: boolean
   onRateLimited(info: RateLimitInfo): void
+  /** The HTTP stack: `node:http(s)` keep-alive Agent or an undici Pool. */
+  http: 'node' | 'undici'
 }
+
+/** @internal One response of either wire. */
+interface WireResponse {
+  statusCode: number
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>
+  body: Readable
+  text(): Promise<string>
+}
+
+const TIMEOUT_CODE = 'MK_TIMEOUT'
 
 let undiciPromise: Promise<typeof import('undici')> | undefined
 
@@ -88,6 +101,10 @@ export function buildPath(path: string, query?: Query): string {
 export class Transport {
   #pool: Pool | undefined
   #poolPromise: Promise<Pool> | undefined
+  #agent: HttpAgent | undefined
+  #agentPromise: Promise<HttpAgent> | undefined
+  #nodeHttp: typeof import('node:http') | typeof import('node:https') | undefined
+  readonly #origin: URL
   #active = 0
   #waiters: Array<() => void> = []
   #pausedUntil = 0
@@ -102,6 +119,79 @@ export class Transport {
     this.opts = opts
     this.#apiPath = new URL(opts.url.api).pathname
     this.#debug = opts.logger !== silentLogger
+    this.#origin = new URL(opts.url.base)
+  }
+
+  private agent(): Promise<HttpAgent> {
+    if (this.#agent) return Promise.resolve(this.#agent)
+    this.#agentPromise ??= (async () => {
+      const mod = this.#origin.protocol === 'https:' ? await import('node:https') : await import('node:http')
+      this.#nodeHttp = mod
+      this.#agent = new mod.Agent({
+        keepAlive: true,
+        keepAliveMsecs: 30_000,
+        maxSockets: this.opts.maxConcurrency,
+        scheduling: 'lifo',
+        rejectUnauthorized: this.opts.tls.rejectUnauthorized,
+        ...(this.opts.tls.ca ? { ca: this.opts.tls.ca } : {}),
+      } as import('node:https').AgentOptions)
+      return this.#agent
+    })()
+    return this.#agentPromise
+  }
+
+  /** node:http(s) wire: one request on the keep-alive Agent. */
+  private async nodeRequest(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | Buffer | Readable | undefined,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<WireResponse> {
+    const agent = await this.agent()
+    const mod = this.#nodeHttp as typeof import('node:http')
+    const u = this.#origin
+    if (body !== undefined && !isStream(body)) headers['content-length'] = String(Buffer.byteLength(body))
+    return new Promise<WireResponse>((resolve, reject) => {
+      const req = mod.request({
+        protocol: u.protocol,
+        hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+        port: u.port || undefined,
+        method,
+        path,
+        headers,
+        agent,
+        ...(signal ? { signal } : {}),
+      })
+      if (timeoutMs > 0)
+        req.setTimeout(timeoutMs, () => {
+          req.destroy(Object.assign(new Error(`no data for ${timeoutMs} ms`), { code: TIMEOUT_CODE }))
+        })
+      req.once('error', reject)
+      req.once('response', res => {
+        req.removeListener('error', reject)
+        req.on('error', err => res.destroy(err))
+        resolve({
+          statusCode: res.statusCode ?? 0,
+          headers: res.headers,
+          body: res,
+          text: () =>
+            new Promise<string>((ok, fail) => {
+              const chunks: Buffer[] = []
+              res.on('data', (c: Buffer) => chunks.push(c))
+              res.once('end', () => ok(Buffer.concat(chunks).toString('utf8')))
+              res.once('error', fail)
+              res.once('aborted', () => fail(new Error('response aborted')))
+            }),
+        })
+      })
+      if (body === undefined) req.end()
+      else if (isStream(body)) {
+        body.once('error', err => req.destroy(err))
+        body.pipe(req)
+      } else req.end(body)
+    })
   }
 
   private pool(): Promise<Pool> {
@@ -234,7 +324,7 @@ export class Transport {
     const { res, release } = await this.dispatch(method, path, opts)
     const shownPath = redactString(buildPath(path, opts.query))
     if (res.statusCode >= 400) {
-      const text = await res.body.text().finally(release)
+      const text = await res.text().finally(release)
       let body: { id?: string; message?: string } | undefined
       try {
         body = JSON.parse(text)
@@ -253,8 +343,8 @@ export class Transport {
     method: string,
     path: string,
     opts: RequestOptions,
-  ): Promise<{ res: Dispatcher.ResponseData; release: () => void }> {
-    const pool = await this.pool()
+  ): Promise<{ res: WireResponse; release: () => void }> {
+    const pool = this.opts.http === 'undici' ? await this.pool() : undefined
     await this.acquire(opts.signal)
     let released = false
     const release = (): void => {
@@ -283,8 +373,12 @@ export class Transport {
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
     const fullPath = this.#apiPath + buildPath(path, opts.query)
     try {
+      if (!pool) {
+        const res = await this.nodeRequest(method, fullPath, headers, body, timeoutMs, opts.signal)
+        return { res, release }
+      }
       // undici's own timers: no per-request AbortSignal unless the caller gave one.
-      const res = await pool.request({
+      const r = await pool.request({
         method: method as Dispatcher.HttpMethod,
         path: fullPath,
         headers,
@@ -293,6 +387,12 @@ export class Transport {
         bodyTimeout: timeoutMs,
         ...(opts.signal ? { signal: opts.signal } : {}),
       })
+      const res: WireResponse = {
+        statusCode: r.statusCode,
+        headers: r.headers,
+        body: r.body,
+        text: () => r.body.text(),
+      }
       return { res, release }
     } catch (err) {
       release()
@@ -300,7 +400,7 @@ export class Transport {
       if (opts.signal?.aborted)
         throw new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
       const errCode = (err as { code?: string }).code
-      if (errCode === 'UND_ERR_HEADERS_TIMEOUT' || errCode === 'UND_ERR_BODY_TIMEOUT')
+      if (errCode === 'UND_ERR_HEADERS_TIMEOUT' || errCode === 'UND_ERR_BODY_TIMEOUT' || errCode === TIMEOUT_CODE)
         throw new TimeoutError({ method, path: shownPath, timeoutMs })
       const code = (err as { code?: string }).code ?? ''
       throw new NetworkError(
@@ -321,7 +421,7 @@ export class Transport {
     const { res, release } = await this.dispatch(method, path, opts)
     let text: string
     try {
-      text = await res.body.text()
+      text = await res.text()
     } catch (err) {
       throw new NetworkError(
         `${method} ${redactString(path)} failed while reading the response`,
@@ -369,6 +469,10 @@ export class Transport {
     const pool = this.#pool
     this.#pool = undefined
     this.#poolPromise = undefined
+    const agent = this.#agent
+    this.#agent = undefined
+    this.#agentPromise = undefined
+    agent?.destroy()
     await pool?.close()
   }
 }

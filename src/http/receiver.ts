@@ -8,8 +8,10 @@
  * `ackTimeoutMs` while the handler keeps running.
  * @module
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { builtin } from '../core/builtins.js'
 import { ConfigError } from '../core/errors.js'
 import { type Logger, safeLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
@@ -379,7 +381,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       }
     },
     async listen(port, host = '127.0.0.1') {
-      const server = createServer((req, res) => void receiver.handle(req, res))
+      const server = builtin('node:http').createServer((req, res) => void receiver.handle(req, res))
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         server.listen(port, host, () => {
