@@ -422,8 +422,14 @@ export class Commands {
   get(id: string): Promise<Command> {
     return this.r.request('GET', `/commands/${enc(id)}`)
   }
-  update(id: string, c: Partial<Command>): Promise<Command> {
-    return this.r.request('PUT', `/commands/${enc(id)}`, { body: { ...c, id } })
+  /**
+   * Update a command. The server's `PUT /commands/{id}` needs the whole command, so a partial
+   * `patch` is merged onto the current command (one GET) before the PUT; a full command (with
+   * `team_id`) is sent as is.
+   */
+  async update(id: string, patch: Partial<Command>): Promise<Command> {
+    const full = patch.team_id ? patch : { ...(await this.get(id)), ...patch }
+    return this.r.request('PUT', `/commands/${enc(id)}`, { body: { ...full, id } })
   }
   delete(id: string): Promise<StatusOK> {
     return this.r.request('DELETE', `/commands/${enc(id)}`)
