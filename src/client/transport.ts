@@ -1,18 +1,20 @@
 /**
- * The request pipeline: keep-alive HTTP (undici, loaded lazily), timeouts, a concurrency cap,
+ * The request pipeline: keep-alive HTTP over a pluggable wire (`node:http` or undici, see
+ * `wire.ts`), timeouts, a concurrency cap,
  * a client-wide pause on 429, a proactive limiter, bounded retries, error mapping, redacted
  * debug logging.
  * @module
  */
-import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { Dispatcher, Pool } from 'undici'
 import { AbortError } from '../core/errors.js'
 import { type Logger, silentLogger } from '../core/logger.js'
 import { redactString } from '../core/redact.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { ServerUrl } from '../core/url.js'
 import { apiErrorFor, NetworkError, NotMattermostError, RateLimitedError, TimeoutError } from './errors.js'
+import { type HttpStack, TIMEOUT_CODES, type Wire, type WireResponse } from './wire.js'
+import { createWire } from './wire-auto.js'
+import { isStream } from './wire-node.js'
 
 /** Query values: `undefined` entries are skipped, arrays repeat the key. */
 export type Query = Record<string, string | number | boolean | undefined | Array<string | number>>
@@ -67,21 +69,8 @@ export interface TransportOptions {
   logger: Logger
   verifyServer: boolean
   onRateLimited(info: RateLimitInfo): void
-  /** The HTTP stack: `node:http(s)` keep-alive Agent or an undici Pool. */
-  http: 'node' | 'undici'
+  http: HttpStack
 }
-
-/** @internal One response of either wire. */
-interface WireResponse {
-  statusCode: number
-  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>
-  body: Readable
-  text(): Promise<string>
-}
-
-const TIMEOUT_CODE = 'MK_TIMEOUT'
-
-let undiciPromise: Promise<typeof import('undici')> | undefined
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
 
@@ -99,12 +88,7 @@ export function buildPath(path: string, query?: Query): string {
 }
 
 export class Transport {
-  #pool: Pool | undefined
-  #poolPromise: Promise<Pool> | undefined
-  #agent: HttpAgent | undefined
-  #agentPromise: Promise<HttpAgent> | undefined
-  #nodeHttp: typeof import('node:http') | typeof import('node:https') | undefined
-  readonly #origin: URL
+  #wire: Wire | undefined
   #active = 0
   #waiters: Array<() => void> = []
   #pausedUntil = 0
@@ -119,99 +103,20 @@ export class Transport {
     this.opts = opts
     this.#apiPath = new URL(opts.url.api).pathname
     this.#debug = opts.logger !== silentLogger
-    this.#origin = new URL(opts.url.base)
   }
 
-  private agent(): Promise<HttpAgent> {
-    if (this.#agent) return Promise.resolve(this.#agent)
-    this.#agentPromise ??= (async () => {
-      const mod = this.#origin.protocol === 'https:' ? await import('node:https') : await import('node:http')
-      this.#nodeHttp = mod
-      this.#agent = new mod.Agent({
-        keepAlive: true,
-        keepAliveMsecs: 30_000,
-        maxSockets: this.opts.maxConcurrency,
-        scheduling: 'lifo',
-        rejectUnauthorized: this.opts.tls.rejectUnauthorized,
-        ...(this.opts.tls.ca ? { ca: this.opts.tls.ca } : {}),
-      } as import('node:https').AgentOptions)
-      return this.#agent
-    })()
-    return this.#agentPromise
-  }
-
-  /** node:http(s) wire: one request on the keep-alive Agent. */
-  private async nodeRequest(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body: string | Buffer | Readable | undefined,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<WireResponse> {
-    const agent = await this.agent()
-    const mod = this.#nodeHttp as typeof import('node:http')
-    const u = this.#origin
-    if (body !== undefined && !isStream(body)) headers['content-length'] = String(Buffer.byteLength(body))
-    return new Promise<WireResponse>((resolve, reject) => {
-      const req = mod.request({
-        protocol: u.protocol,
-        hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-        port: u.port || undefined,
-        method,
-        path,
-        headers,
-        agent,
-        ...(signal ? { signal } : {}),
-      })
-      if (timeoutMs > 0)
-        req.setTimeout(timeoutMs, () => {
-          req.destroy(Object.assign(new Error(`no data for ${timeoutMs} ms`), { code: TIMEOUT_CODE }))
-        })
-      req.once('error', reject)
-      req.once('response', res => {
-        req.removeListener('error', reject)
-        req.on('error', err => res.destroy(err))
-        resolve({
-          statusCode: res.statusCode ?? 0,
-          headers: res.headers,
-          body: res,
-          text: () =>
-            new Promise<string>((ok, fail) => {
-              const chunks: Buffer[] = []
-              res.on('data', (c: Buffer) => chunks.push(c))
-              res.once('end', () => ok(Buffer.concat(chunks).toString('utf8')))
-              res.once('error', fail)
-              res.once('aborted', () => fail(new Error('response aborted')))
-            }),
-        })
-      })
-      if (body === undefined) req.end()
-      else if (isStream(body)) {
-        body.once('error', err => req.destroy(err))
-        body.pipe(req)
-      } else req.end(body)
+  private wire(): Wire {
+    this.#wire ??= createWire(this.opts.http, {
+      origin: new URL(this.opts.url.base),
+      connections: this.opts.maxConcurrency,
+      tls: this.opts.tls,
     })
+    return this.#wire
   }
 
-  private pool(): Promise<Pool> {
-    if (this.#pool) return Promise.resolve(this.#pool)
-    this.#poolPromise ??= (async () => {
-      undiciPromise ??= import('undici')
-      const { Pool } = await undiciPromise
-      const u = new URL(this.opts.url.base)
-      this.#pool = new Pool(u.origin, {
-        connections: this.opts.maxConcurrency,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        connect: {
-          rejectUnauthorized: this.opts.tls.rejectUnauthorized,
-          ...(this.opts.tls.ca ? { ca: this.opts.tls.ca } : {}),
-        },
-      })
-      return this.#pool
-    })()
-    return this.#poolPromise
+  /** The HTTP stack in use now (`auto` reports the one it currently sends on). */
+  get stack(): 'node' | 'undici' {
+    return this.wire().name
   }
 
   private async acquire(signal?: AbortSignal): Promise<void> {
@@ -230,7 +135,7 @@ export class Transport {
   /** Check once that the server is Mattermost. */
   verify(): Promise<void> {
     this.#verified ??= (async () => {
-      const res = await this.send('GET', '/system/ping', { anonymous: true }, 0)
+      const res = await this.send('GET', '/system/ping', { anonymous: true }, 0, true)
       const data = res.data as { status?: unknown } | string
       if (typeof data !== 'object' || data === null || typeof data.status !== 'string') {
         const snippet = typeof data === 'string' ? data.slice(0, 80).replace(/\s+/g, ' ') : ''
@@ -271,7 +176,7 @@ export class Transport {
         await sleep(wait + (attempt > 0 ? Math.random() * Math.min(2000, 100 * attempt) : 0), opts.signal)
       let res: RawResponse
       try {
-        res = await this.send(method, path, opts, attempt)
+        res = await this.send(method, path, opts, attempt, idempotent)
       } catch (err) {
         if (err instanceof NetworkError && idempotent && attempt < retries && retry) {
           await sleep(
@@ -321,31 +226,34 @@ export class Transport {
     opts: RequestOptions = {},
   ): Promise<{ status: number; headers: RawResponse['headers']; body: Readable }> {
     if (this.opts.verifyServer) await this.verify()
-    const { res, release } = await this.dispatch(method, path, opts)
+    const { res, release } = await this.dispatch(method, path, opts, false)
     const shownPath = redactString(buildPath(path, opts.query))
-    if (res.statusCode >= 400) {
+    if (res.status >= 400) {
       const text = await res.text().finally(release)
       let body: { id?: string; message?: string } | undefined
       try {
         body = JSON.parse(text)
       } catch {}
-      throw apiErrorFor(res.statusCode, body, {
+      throw apiErrorFor(res.status, body, {
         method,
         path: shownPath,
         requestId: header(res.headers, 'x-request-id'),
       })
     }
-    res.body.once('close', release)
-    return { status: res.statusCode, headers: res.headers, body: res.body }
+    const body = res.stream()
+    body.once('close', release)
+    return { status: res.status, headers: res.headers, body }
   }
 
   private async dispatch(
     method: string,
     path: string,
     opts: RequestOptions,
+    idempotent: boolean,
   ): Promise<{ res: WireResponse; release: () => void }> {
-    const pool = this.opts.http === 'undici' ? await this.pool() : undefined
-    await this.acquire(opts.signal)
+    const wire = this.wire()
+    if (this.#active >= this.opts.maxConcurrency) await this.acquire(opts.signal)
+    else this.#active++
     let released = false
     const release = (): void => {
       if (!released) {
@@ -373,26 +281,17 @@ export class Transport {
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
     const fullPath = this.#apiPath + buildPath(path, opts.query)
     try {
-      if (!pool) {
-        const res = await this.nodeRequest(method, fullPath, headers, body, timeoutMs, opts.signal)
-        return { res, release }
-      }
-      // undici's own timers: no per-request AbortSignal unless the caller gave one.
-      const r = await pool.request({
-        method: method as Dispatcher.HttpMethod,
+      // The wire's coarse timeout clock (undici: its own timers): no per-request AbortSignal
+      // unless the caller gave one.
+      const res = await wire.request({
+        method,
         path: fullPath,
         headers,
-        body: body ?? null,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        body,
+        timeoutMs,
+        signal: opts.signal,
+        idempotent,
       })
-      const res: WireResponse = {
-        statusCode: r.statusCode,
-        headers: r.headers,
-        body: r.body,
-        text: () => r.body.text(),
-      }
       return { res, release }
     } catch (err) {
       release()
@@ -400,8 +299,7 @@ export class Transport {
       if (opts.signal?.aborted)
         throw new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
       const errCode = (err as { code?: string }).code
-      if (errCode === 'UND_ERR_HEADERS_TIMEOUT' || errCode === 'UND_ERR_BODY_TIMEOUT' || errCode === TIMEOUT_CODE)
-        throw new TimeoutError({ method, path: shownPath, timeoutMs })
+      if (TIMEOUT_CODES.has(errCode ?? '')) throw new TimeoutError({ method, path: shownPath, timeoutMs })
       const code = (err as { code?: string }).code ?? ''
       throw new NetworkError(
         `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
@@ -416,13 +314,21 @@ export class Transport {
     path: string,
     opts: RequestOptions,
     attempt: number,
+    idempotent: boolean,
   ): Promise<RawResponse> {
-    const started = Date.now()
-    const { res, release } = await this.dispatch(method, path, opts)
+    const started = this.#debug ? Date.now() : 0
+    const { res, release } = await this.dispatch(method, path, opts, idempotent)
     let text: string
     try {
       text = await res.text()
     } catch (err) {
+      const code = (err as { code?: string }).code ?? ''
+      if (TIMEOUT_CODES.has(code))
+        throw new TimeoutError({
+          method,
+          path: redactString(path),
+          timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
+        })
       throw new NetworkError(
         `${method} ${redactString(path)} failed while reading the response`,
         { method, path: redactString(path) },
@@ -446,14 +352,14 @@ export class Transport {
         {
           method,
           path: redactString(buildPath(path, opts.query)),
-          status: res.statusCode,
+          status: res.status,
           ms: Date.now() - started,
           attempt,
         },
         'matterkit request',
       )
     }
-    return { status: res.statusCode, headers: res.headers, data }
+    return { status: res.status, headers: res.headers, data }
   }
 
   /** Proactive limiter: when the server says no request is left, wait before the next one. */
@@ -466,19 +372,10 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    const pool = this.#pool
-    this.#pool = undefined
-    this.#poolPromise = undefined
-    const agent = this.#agent
-    this.#agent = undefined
-    this.#agentPromise = undefined
-    agent?.destroy()
-    await pool?.close()
+    const wire = this.#wire
+    this.#wire = undefined
+    await wire?.close()
   }
-}
-
-function isStream(v: unknown): v is Readable {
-  return typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function'
 }
 
 function header(headers: RawResponse['headers'], name: string): string {
