@@ -1,17 +1,42 @@
-// Client throughput: posts.create against the emulator, beside a raw undici Pool and Client4.
+// Client throughput: posts.create against a server in its own process (a canned fast server, and
+// the emulator), beside a raw undici Pool and @mattermost/client's Client4. Contenders run in
+// interleaved rounds (each round runs every contender once, so machine load hits all alike);
+// figures are medians over the rounds. Ours runs with each `http` stack.
 import { Pool } from 'undici'
-import { startEmulator } from '../dist/emulator/index.js'
 import { Client } from '../dist/index.js'
-import { report, row, throughput } from './lib.mjs'
+import { child, median, report, row, throughput } from './lib.mjs'
 
-{
-  const emu = await startEmulator()
-  const token = emu.seed.users.bot.token
-  const channel_id = emu.seed.channels.townSquare.id
-  const ours = new Client({ url: emu.url, token, maxConcurrency: 64 })
-  await ours.users.me()
-  const pool = new Pool(emu.url, { connections: 64 })
-  const rawCreate = async i => {
+const ROUNDS = Number(process.env.CLIENT_ROUNDS ?? 5)
+const N = { 32: 2000, 1: 600 }
+
+const canned = `
+import { createServer } from 'node:http'
+const post = JSON.stringify({ id: 'p'.repeat(26), channel_id: 'c'.repeat(26), user_id: 'u'.repeat(26), message: 'hello', create_at: 1, update_at: 1, props: {}, metadata: {} })
+const me = JSON.stringify({ id: 'u'.repeat(26), username: 'matterbot', is_bot: true })
+const s = createServer((req, res) => {
+  let n = 0
+  req.on('data', d => { n += d.length })
+  req.on('end', () => {
+    const body = req.url.endsWith('/system/ping') ? '{"status":"OK"}' : req.url.endsWith('/users/me') ? me : post
+    res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  })
+})
+s.keepAliveTimeout = 60000
+s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + s.address().port, token: 't'.repeat(26), ch: 'c'.repeat(26) })))`
+const emulator = `
+const m = await import('./dist/emulator/index.js')
+const e = await m.startEmulator()
+console.log(JSON.stringify({ url: e.url, token: e.seed.users.bot.token, ch: e.seed.channels.townSquare.id }))`
+
+const mmc = await import('@mattermost/client')
+const Client4 = mmc.Client4 ?? mmc.default?.Client4 ?? mmc.default?.default
+
+async function run(label, code) {
+  const { proc, info } = await child(code)
+  const { url, token, ch: channel_id } = info
+  const pool = new Pool(url, { connections: 64 })
+  const raw = async i => {
     const r = await pool.request({
       method: 'POST',
       path: '/api/v4/posts',
@@ -20,42 +45,62 @@ import { report, row, throughput } from './lib.mjs'
     })
     await r.body.json()
   }
-  const mmc = await import('@mattermost/client')
-  const Client4 = mmc.Client4 ?? mmc.default?.Client4 ?? mmc.default?.default
+  const ours = {}
+  for (const http of ['node', 'undici', 'auto']) {
+    const c = new Client({ url, token, maxConcurrency: 64, http })
+    await c.users.me()
+    ours[http] = c
+  }
   const c4 = new Client4()
-  c4.setUrl(emu.url)
+  c4.setUrl(url)
   c4.setToken(token)
-  const oursCreate = i => ours.posts.create({ channel_id, message: `ours ${i}` })
-  const c4Create = i => c4.createPost({ channel_id, message: `c4 ${i}` })
+  const fns = {
+    undici: raw,
+    'ours node': i => ours.node.posts.create({ channel_id, message: `n ${i}` }),
+    'ours undici': i => ours.undici.posts.create({ channel_id, message: `u ${i}` }),
+    'ours auto': i => ours.auto.posts.create({ channel_id, message: `a ${i}` }),
+    Client4: i => c4.createPost({ channel_id, message: `c4 ${i}` }),
+  }
   for (const conc of [32, 1]) {
-    const n = conc === 32 ? 4000 : 1500
-    await throughput(300, conc, rawCreate) // warm-up
-    await throughput(300, conc, oursCreate)
-    const raw = await throughput(n, conc, rawCreate)
-    const o = await throughput(n, conc, oursCreate)
-    const ratio = o / raw
-    row(
-      `posts.create c=${conc} (posts/s)`,
-      `${o.toFixed(0)} (${ratio.toFixed(2)}× undici)`,
-      `undici Pool ${raw.toFixed(0)}`,
-      '≥ 0.9× undici',
-      ratio >= 0.9,
-    )
-    if (conc === 32) {
-      await throughput(200, conc, c4Create)
-      const c4r = await throughput(n, conc, c4Create)
+    const names = Object.keys(fns).filter(k => conc === 32 || k !== 'Client4')
+    const rates = Object.fromEntries(names.map(k => [k, []]))
+    for (const k of names) await throughput(200, conc, fns[k]) // warm-up
+    for (let r = 0; r < ROUNDS; r++) {
+      // rotate the order each round
+      for (let j = 0; j < names.length; j++) {
+        const k = names[(j + r) % names.length]
+        rates[k].push(await throughput(N[conc], conc, fns[k]))
+      }
+    }
+    const m = Object.fromEntries(names.map(k => [k, median(rates[k])]))
+    const u = m.undici
+    for (const http of ['auto', 'node', 'undici']) {
+      const o = m[`ours ${http}`]
       row(
-        'posts.create c=32 vs Client4',
-        `${(o / c4r).toFixed(2)}×`,
-        `Client4 ${c4r.toFixed(0)} posts/s`,
+        `${label}: posts.create c=${conc}, http '${http}'${http === 'auto' ? ' (default)' : ''} (posts/s)`,
+        `${o.toFixed(0)} (${(o / u).toFixed(2)}× undici)`,
+        `undici Pool ${u.toFixed(0)}`,
+        '≥ 0.9× undici',
+        o / u >= 0.9,
+      )
+    }
+    if (conc === 32) {
+      const o = m['ours auto']
+      row(
+        `${label}: posts.create c=32 vs Client4`,
+        `${(o / m.Client4).toFixed(2)}×`,
+        `Client4 ${m.Client4.toFixed(0)} posts/s`,
         '≥ 5×',
-        o / c4r >= 5,
+        o / m.Client4 >= 5,
       )
     }
   }
-  await ours.close()
+  for (const c of Object.values(ours)) await c.close()
   await pool.close()
-  await emu.stop()
+  proc.kill()
 }
 
+await run('canned server', canned)
+await run('emulator', emulator)
+console.error(`(median of ${ROUNDS} interleaved rounds; ${N[32]} posts per run at c=32, ${N[1]} at c=1)`)
 report()

@@ -3,9 +3,9 @@
  * per-channel ordering, sessions, conversations and schedules.
  * @module
  */
-import { randomBytes } from 'node:crypto'
-import { inspect } from 'node:util'
+
 import { Client } from '../client/client.js'
+import { builtin } from '../core/builtins.js'
 import { ConfigError, MatterkitError } from '../core/errors.js'
 import { type Logger, safeLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
@@ -83,7 +83,7 @@ export class Bot extends Composer<AnyContext> {
     this.client = new Client(options)
     this.#directory = new Directory(this.client, options.team)
     this.#log = safeLogger(options.logger, { component: 'matterkit:bot' })
-    this.#secret = options.signingSecret ?? randomBytes(24).toString('hex')
+    this.#secret = options.signingSecret ?? builtin('node:crypto').randomBytes(24).toString('hex')
     if (this.#secret.length < 16)
       throw new ConfigError(
         'signingSecret must have at least 16 characters; generate one with `openssl rand -hex 32`.',
@@ -147,8 +147,8 @@ export class Bot extends Composer<AnyContext> {
     return { bot: this.#me?.username ?? null, started: !this.#stopped, commands: [...this.commands.keys()] }
   }
   /** @internal */
-  [inspect.custom](): string {
-    return `Bot ${inspect(this.toJSON())}`
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Bot ${builtin('node:util').inspect(this.toJSON())}`
   }
   /** A summary without secrets. */
   override toString(): string {

@@ -3,8 +3,7 @@
  * saved after them, in a pluggable storage with a TTL.
  * @module
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { builtin } from '../core/builtins.js'
 import { parseDuration } from '../core/time.js'
 import { SESSION } from './context.js'
 
@@ -99,16 +98,18 @@ export class FileStorage extends MemoryStorage {
     super(now)
   }
   #load(): Promise<void> {
-    this.#loaded ??= readFile(this.path, 'utf8').then(
-      t => {
-        const obj = JSON.parse(t) as Record<string, Entry>
-        for (const [k, v] of Object.entries(obj)) this.data.set(k, v)
-        this.sweep()
-      },
-      (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err
-      },
-    )
+    this.#loaded ??= builtin('node:fs/promises')
+      .readFile(this.path, 'utf8')
+      .then(
+        t => {
+          const obj = JSON.parse(t) as Record<string, Entry>
+          for (const [k, v] of Object.entries(obj)) this.data.set(k, v)
+          this.sweep()
+        },
+        (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err
+        },
+      )
     return this.#loaded
   }
   override async get(key: string): Promise<unknown> {
@@ -127,10 +128,12 @@ export class FileStorage extends MemoryStorage {
   }
   #flush(): Promise<void> {
     const run = async (): Promise<void> => {
-      await mkdir(dirname(this.path), { recursive: true })
+      await builtin('node:fs/promises').mkdir(builtin('node:path').dirname(this.path), { recursive: true })
       const tmp = `${this.path}.${process.pid}.tmp`
-      await writeFile(tmp, JSON.stringify(Object.fromEntries(this.data)), { mode: 0o600 })
-      await rename(tmp, this.path)
+      await builtin('node:fs/promises').writeFile(tmp, JSON.stringify(Object.fromEntries(this.data)), {
+        mode: 0o600,
+      })
+      await builtin('node:fs/promises').rename(tmp, this.path)
     }
     this.#writing = this.#writing.then(run, run)
     return this.#writing

@@ -2,7 +2,6 @@
  * `Client`: the typed Mattermost REST v4 client.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { TypedEmitter } from '../core/emitter.js'
 import { ConfigError } from '../core/errors.js'
 import { type Logger, safeLogger } from '../core/logger.js'
@@ -26,6 +25,7 @@ import {
   Webhooks,
 } from './resources.js'
 import { type RateLimitInfo, type RequestOptions, type RetryOptions, Transport } from './transport.js'
+import type { HttpStack } from './wire.js'
 
 /** Password login (sessions expire; prefer a bot token for long-running bots). */
 export interface LoginOptions {
@@ -59,6 +59,18 @@ export interface ClientOptions {
   userAgent?: string
   /** Check `/system/ping` before the first call (default true). */
   verifyServer?: boolean
+  /**
+   * The HTTP stack under the client (default `'auto'`). All three honour `timeoutMs`,
+   * `AbortSignal`, streaming upload/download, `ca`/`insecure`, retries and the concurrency cap.
+   * - `'node'`: `node:http`/`node:https` with a keep-alive agent of `maxConcurrency` sockets.
+   *   Nothing extra is loaded, so start-up and memory stay small.
+   * - `'undici'`: an undici `Pool` of `maxConcurrency` connections, loaded on the first request.
+   *   Faster when many requests are in flight at once; about 20 MB more memory.
+   * - `'auto'`: `node:http` while the client is quiet; undici, from then on, once it is busy
+   *   (8 requests in flight at once, or 20 started within one second). An idle or lightly used
+   *   bot never loads undici; a busy one gets its speed.
+   */
+  http?: HttpStack
 }
 
 /** Events of a {@link Client}. */
@@ -135,6 +147,7 @@ export class Client extends TypedEmitter<ClientEvents> {
       userAgent,
       logger: this.#logger,
       verifyServer: options.verifyServer ?? true,
+      http: options.http ?? 'auto',
       onRateLimited: info => {
         this.#logger.warn(info, 'rate limited by the server; pausing all requests')
         this.emit('rateLimited', info)
@@ -150,7 +163,10 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.users = new Users(r)
     this.teams = new Teams(r)
     this.channels = new Channels(r)
-    this.posts = new Posts(r, () => `${this.#meId ?? 'mk'}:${Date.now()}:${randomBytes(6).toString('hex')}`)
+    // pending_post_id: unique per client (random seed) and per call (counter); no crypto per post.
+    const seed = Math.floor(Math.random() * 2 ** 48).toString(36)
+    let n = 0
+    this.posts = new Posts(r, () => `${this.#meId ?? 'mk'}:${Date.now()}:${seed}${(++n).toString(36)}`)
     this.reactions = new Reactions(r, () => this.myId())
     this.files = new Files(r)
     this.commands = new Commands(r)

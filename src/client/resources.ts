@@ -3,9 +3,9 @@
  * in `docs/client-endpoints.md`.
  * @module
  */
-import { createReadStream } from 'node:fs'
-import { basename } from 'node:path'
-import { Readable } from 'node:stream'
+
+import type { Readable } from 'node:stream'
+import { builtin } from '../core/builtins.js'
 import type {
   BotAccount,
   Channel,
@@ -374,11 +374,11 @@ export class Files {
         `--${boundary}\r\nContent-Disposition: form-data; name="channel_id"\r\n\r\n${channelId}\r\n`,
       )
       for (const f of list) {
-        const name = f.name ?? (typeof f.data === 'string' ? basename(f.data) : 'file')
+        const name = f.name ?? (typeof f.data === 'string' ? builtin('node:path').basename(f.data) : 'file')
         yield Buffer.from(
           `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name.replace(/"/g, '')}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
         )
-        const src = typeof f.data === 'string' ? createReadStream(f.data) : f.data
+        const src = typeof f.data === 'string' ? builtin('node:fs').createReadStream(f.data) : f.data
         if (Buffer.isBuffer(src)) yield src
         else for await (const chunk of src) yield Buffer.from(chunk as Buffer)
         yield Buffer.from('\r\n')
@@ -386,7 +386,7 @@ export class Files {
       yield Buffer.from(`--${boundary}--\r\n`)
     }
     const res = await this.r.request<FileUploadResponse>('POST', '/files', {
-      body: Readable.from(body()),
+      body: builtin('node:stream').Readable.from(body()),
       contentType: `multipart/form-data; boundary=${boundary}`,
       ...o(opts),
     })

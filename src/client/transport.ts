@@ -1,17 +1,20 @@
 /**
- * The request pipeline: keep-alive HTTP (undici, loaded lazily), timeouts, a concurrency cap,
+ * The request pipeline: keep-alive HTTP over a pluggable wire (`node:http` or undici, see
+ * `wire.ts`), timeouts, a concurrency cap,
  * a client-wide pause on 429, a proactive limiter, bounded retries, error mapping, redacted
  * debug logging.
  * @module
  */
 import type { Readable } from 'node:stream'
-import type { Dispatcher, Pool } from 'undici'
 import { AbortError } from '../core/errors.js'
 import { type Logger, silentLogger } from '../core/logger.js'
 import { redactString } from '../core/redact.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { ServerUrl } from '../core/url.js'
 import { apiErrorFor, NetworkError, NotMattermostError, RateLimitedError, TimeoutError } from './errors.js'
+import { type HttpStack, TIMEOUT_CODES, type Wire, type WireResponse } from './wire.js'
+import { createWire } from './wire-auto.js'
+import { isStream } from './wire-node.js'
 
 /** Query values: `undefined` entries are skipped, arrays repeat the key. */
 export type Query = Record<string, string | number | boolean | undefined | Array<string | number>>
@@ -66,9 +69,8 @@ export interface TransportOptions {
   logger: Logger
   verifyServer: boolean
   onRateLimited(info: RateLimitInfo): void
+  http: HttpStack
 }
-
-let undiciPromise: Promise<typeof import('undici')> | undefined
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
 
@@ -86,8 +88,7 @@ export function buildPath(path: string, query?: Query): string {
 }
 
 export class Transport {
-  #pool: Pool | undefined
-  #poolPromise: Promise<Pool> | undefined
+  #wire: Wire | undefined
   #active = 0
   #waiters: Array<() => void> = []
   #pausedUntil = 0
@@ -104,24 +105,18 @@ export class Transport {
     this.#debug = opts.logger !== silentLogger
   }
 
-  private pool(): Promise<Pool> {
-    if (this.#pool) return Promise.resolve(this.#pool)
-    this.#poolPromise ??= (async () => {
-      undiciPromise ??= import('undici')
-      const { Pool } = await undiciPromise
-      const u = new URL(this.opts.url.base)
-      this.#pool = new Pool(u.origin, {
-        connections: this.opts.maxConcurrency,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        connect: {
-          rejectUnauthorized: this.opts.tls.rejectUnauthorized,
-          ...(this.opts.tls.ca ? { ca: this.opts.tls.ca } : {}),
-        },
-      })
-      return this.#pool
-    })()
-    return this.#poolPromise
+  private wire(): Wire {
+    this.#wire ??= createWire(this.opts.http, {
+      origin: new URL(this.opts.url.base),
+      connections: this.opts.maxConcurrency,
+      tls: this.opts.tls,
+    })
+    return this.#wire
+  }
+
+  /** The HTTP stack in use now (`auto` reports the one it currently sends on). */
+  get stack(): 'node' | 'undici' {
+    return this.wire().name
   }
 
   private async acquire(signal?: AbortSignal): Promise<void> {
@@ -140,7 +135,7 @@ export class Transport {
   /** Check once that the server is Mattermost. */
   verify(): Promise<void> {
     this.#verified ??= (async () => {
-      const res = await this.send('GET', '/system/ping', { anonymous: true }, 0)
+      const res = await this.send('GET', '/system/ping', { anonymous: true }, 0, true)
       const data = res.data as { status?: unknown } | string
       if (typeof data !== 'object' || data === null || typeof data.status !== 'string') {
         const snippet = typeof data === 'string' ? data.slice(0, 80).replace(/\s+/g, ' ') : ''
@@ -181,7 +176,7 @@ export class Transport {
         await sleep(wait + (attempt > 0 ? Math.random() * Math.min(2000, 100 * attempt) : 0), opts.signal)
       let res: RawResponse
       try {
-        res = await this.send(method, path, opts, attempt)
+        res = await this.send(method, path, opts, attempt, idempotent)
       } catch (err) {
         if (err instanceof NetworkError && idempotent && attempt < retries && retry) {
           await sleep(
@@ -231,31 +226,34 @@ export class Transport {
     opts: RequestOptions = {},
   ): Promise<{ status: number; headers: RawResponse['headers']; body: Readable }> {
     if (this.opts.verifyServer) await this.verify()
-    const { res, release } = await this.dispatch(method, path, opts)
+    const { res, release } = await this.dispatch(method, path, opts, false)
     const shownPath = redactString(buildPath(path, opts.query))
-    if (res.statusCode >= 400) {
-      const text = await res.body.text().finally(release)
+    if (res.status >= 400) {
+      const text = await res.text().finally(release)
       let body: { id?: string; message?: string } | undefined
       try {
         body = JSON.parse(text)
       } catch {}
-      throw apiErrorFor(res.statusCode, body, {
+      throw apiErrorFor(res.status, body, {
         method,
         path: shownPath,
         requestId: header(res.headers, 'x-request-id'),
       })
     }
-    res.body.once('close', release)
-    return { status: res.statusCode, headers: res.headers, body: res.body }
+    const body = res.stream()
+    body.once('close', release)
+    return { status: res.status, headers: res.headers, body }
   }
 
   private async dispatch(
     method: string,
     path: string,
     opts: RequestOptions,
-  ): Promise<{ res: Dispatcher.ResponseData; release: () => void }> {
-    const pool = await this.pool()
-    await this.acquire(opts.signal)
+    idempotent: boolean,
+  ): Promise<{ res: WireResponse; release: () => void }> {
+    const wire = this.wire()
+    if (this.#active >= this.opts.maxConcurrency) await this.acquire(opts.signal)
+    else this.#active++
     let released = false
     const release = (): void => {
       if (!released) {
@@ -283,15 +281,16 @@ export class Transport {
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
     const fullPath = this.#apiPath + buildPath(path, opts.query)
     try {
-      // undici's own timers: no per-request AbortSignal unless the caller gave one.
-      const res = await pool.request({
-        method: method as Dispatcher.HttpMethod,
+      // The wire's coarse timeout clock (undici: its own timers): no per-request AbortSignal
+      // unless the caller gave one.
+      const res = await wire.request({
+        method,
         path: fullPath,
         headers,
-        body: body ?? null,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        body,
+        timeoutMs,
+        signal: opts.signal,
+        idempotent,
       })
       return { res, release }
     } catch (err) {
@@ -300,8 +299,7 @@ export class Transport {
       if (opts.signal?.aborted)
         throw new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
       const errCode = (err as { code?: string }).code
-      if (errCode === 'UND_ERR_HEADERS_TIMEOUT' || errCode === 'UND_ERR_BODY_TIMEOUT')
-        throw new TimeoutError({ method, path: shownPath, timeoutMs })
+      if (TIMEOUT_CODES.has(errCode ?? '')) throw new TimeoutError({ method, path: shownPath, timeoutMs })
       const code = (err as { code?: string }).code ?? ''
       throw new NetworkError(
         `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
@@ -316,13 +314,21 @@ export class Transport {
     path: string,
     opts: RequestOptions,
     attempt: number,
+    idempotent: boolean,
   ): Promise<RawResponse> {
-    const started = Date.now()
-    const { res, release } = await this.dispatch(method, path, opts)
+    const started = this.#debug ? Date.now() : 0
+    const { res, release } = await this.dispatch(method, path, opts, idempotent)
     let text: string
     try {
-      text = await res.body.text()
+      text = await res.text()
     } catch (err) {
+      const code = (err as { code?: string }).code ?? ''
+      if (TIMEOUT_CODES.has(code))
+        throw new TimeoutError({
+          method,
+          path: redactString(path),
+          timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
+        })
       throw new NetworkError(
         `${method} ${redactString(path)} failed while reading the response`,
         { method, path: redactString(path) },
@@ -346,14 +352,14 @@ export class Transport {
         {
           method,
           path: redactString(buildPath(path, opts.query)),
-          status: res.statusCode,
+          status: res.status,
           ms: Date.now() - started,
           attempt,
         },
         'matterkit request',
       )
     }
-    return { status: res.statusCode, headers: res.headers, data }
+    return { status: res.status, headers: res.headers, data }
   }
 
   /** Proactive limiter: when the server says no request is left, wait before the next one. */
@@ -366,15 +372,10 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    const pool = this.#pool
-    this.#pool = undefined
-    this.#poolPromise = undefined
-    await pool?.close()
+    const wire = this.#wire
+    this.#wire = undefined
+    await wire?.close()
   }
-}
-
-function isStream(v: unknown): v is Readable {
-  return typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function'
 }
 
 function header(headers: RawResponse['headers'], name: string): string {

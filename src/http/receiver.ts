@@ -8,8 +8,9 @@
  * `ackTimeoutMs` while the handler keeps running.
  * @module
  */
-import { createServer, type ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { builtin } from '../core/builtins.js'
 import { ConfigError } from '../core/errors.js'
 import { safeLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
@@ -263,7 +264,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       }
     },
     async listen(port, host = '127.0.0.1') {
-      const server = createServer((req, res) => void receiver.handle(req, res))
+      const server = builtin('node:http').createServer((req, res) => void receiver.handle(req, res))
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         server.listen(port, host, () => {

@@ -3,7 +3,7 @@
  * Mattermost passes them back unsigned, so the receiver checks an HMAC to know they are ours.
  * @module
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { builtin } from '../core/builtins.js'
 
 const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url')
 
@@ -18,7 +18,7 @@ const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url')
  */
 export function signPayload(value: unknown, secret: string): string {
   const body = b64(JSON.stringify(value ?? null))
-  return `${body}.${b64(createHmac('sha256', secret).update(body).digest())}`
+  return `${body}.${b64(builtin('node:crypto').createHmac('sha256', secret).update(body).digest())}`
 }
 
 /**
@@ -37,6 +37,7 @@ export function verifyPayload<T = unknown>(signed: unknown, secret: string): T |
   if (dot <= 0) return undefined
   const body = signed.slice(0, dot)
   const mac = Buffer.from(signed.slice(dot + 1), 'base64url')
+  const { createHmac, timingSafeEqual } = builtin('node:crypto')
   const want = createHmac('sha256', secret).update(body).digest()
   if (mac.length !== want.length || !timingSafeEqual(mac, want)) return undefined
   try {
@@ -56,6 +57,7 @@ export function verifyPayload<T = unknown>(signed: unknown, secret: string): T |
  * ```
  */
 export function tokenMatches(presented: string, expected: readonly string[]): boolean {
+  const { timingSafeEqual } = builtin('node:crypto')
   const p = Buffer.from(presented)
   let ok = false
   for (const e of expected) {
