@@ -164,9 +164,14 @@ export function createPost(
       const existing = p.postId ? store.posts.get(p.postId) : undefined
       if (existing) return { ...existing, pending_post_id: pendingId }
     }
-    pendingPosts.set(pendingId, { state: 'pending', at: Date.now() })
-    if (pendingPosts.size > 25_000) {
-      for (const [k, v] of pendingPosts) if (Date.now() - v.at > 30_000) pendingPosts.delete(k)
+    // Re-insert so that the Map's order stays the order of `at`: the sweep below can then stop at
+    // the first entry still inside the 30 s window (O(expired), not O(size), per create).
+    const now = Date.now()
+    pendingPosts.delete(pendingId)
+    pendingPosts.set(pendingId, { state: 'pending', at: now })
+    for (const [k, v] of pendingPosts) {
+      if (now - v.at <= 30_000) break
+      pendingPosts.delete(k)
     }
   }
   let t = store.now()
