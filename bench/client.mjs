@@ -105,5 +105,7 @@ async function run(label, code) {
 
 await run('canned server', canned)
 await run('emulator', emulator)
-console.error(`(${ROUNDS * 8} interleaved slices per contender; ${N[32] / 8} posts per slice at c=32, ${N[1] / 8} at c=1)`)
+console.error(
+  `(${ROUNDS * 8} interleaved slices per contender; ${N[32] / 8} posts per slice at c=32, ${N[1] / 8} at c=1)`,
+)
 report()
