@@ -50,6 +50,12 @@ export function child(code, args = []) {
   })
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc). */
+export const cpuOf = pid => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10
+}
+
 /** Resident set size of a process, in MB. */
 export const rssOf = pid =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024

@@ -137,6 +137,10 @@ interface Pending {
 
 export class App {
   private routes: Route[] = []
+  /** Paths of routes without `:params` (e.g. `/api/v4/posts`), whose lookups are memoised. */
+  private staticPaths = new Set<string>()
+  /** `METHOD path` → the route the ordered scan finds for it (static paths only). */
+  private staticHits = new Map<string, { route: Route | undefined; methodMismatch: boolean }>()
   /** Remaining forced failures. */
   fail: { n: number; status: number; path?: RegExp; retryAfterSec: number } | undefined
   slowMs = 0
@@ -163,6 +167,8 @@ export class App {
       })}/?$`,
     )
     this.routes.push({ method, re, keys, handler })
+    if (!keys.length) this.staticPaths.add(pattern.replace(/\/+$/, '') || '/')
+    this.staticHits.clear()
   }
 
   /** Resolve the request's token (cookie, then `Bearer`, then `Token`) to a session. */
@@ -261,16 +267,25 @@ export class App {
     let matched: Route | undefined
     let m: RegExpExecArray | null = null
     let methodMismatch = false
-    for (const r of this.routes) {
-      const mm = r.re.exec(path)
-      if (!mm) continue
-      if (r.method !== req.method) {
-        methodMismatch = true
-        continue
+    const hitKey = this.staticPaths.has(path) ? `${req.method} ${path}` : ''
+    const hit = hitKey ? this.staticHits.get(hitKey) : undefined
+    if (hit) {
+      matched = hit.route
+      methodMismatch = hit.methodMismatch
+      m = matched ? matched.re.exec(path) : null
+    } else {
+      for (const r of this.routes) {
+        const mm = r.re.exec(path)
+        if (!mm) continue
+        if (r.method !== req.method) {
+          methodMismatch = true
+          continue
+        }
+        matched = r
+        m = mm
+        break
       }
-      matched = r
-      m = mm
-      break
+      if (hitKey) this.staticHits.set(hitKey, { route: matched, methodMismatch })
     }
     try {
       if (!matched || !m) {

@@ -9,8 +9,15 @@ import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Session, Store } from './store.js'
 import { isValidId, newId, VERSION, VERSION_HEADER } from './util.js'
+import { Flusher, type FlushTarget, Outbox } from './ws-outbox.js'
 
 const DEAD_QUEUE = 128
+/**
+ * Ring of recent event prefixes per connection (a power of two). Resume replays at most the last
+ * DEAD_QUEUE events; the extra room lets a stalled live socket catch up. A live socket further
+ * behind than this is closed, like the real hub does with a full send queue.
+ */
+const RING = DEAD_QUEUE * 2
 /** Bytes buffered for a socket beyond which its reader is considered gone (≈ the real 256-message queue). */
 const MAX_BUFFERED = 16 * 1024 * 1024
 
@@ -23,7 +30,7 @@ export interface Scope {
   connection_id?: string
 }
 
-interface Conn {
+interface Conn extends FlushTarget {
   id: string
   userId: string
   ws: WebSocket | null
@@ -31,9 +38,8 @@ interface Conn {
   seq: number
   /** Last seq written to the socket. */
   written: number
-  dead: Array<{ seq: number; prefix: Buffer }>
-  /** Frames waiting for this tick's write (one socket write per connection per tick). */
-  out: Buffer[]
+  /** The last RING event prefixes, at `seq & (RING - 1)` (a connection's seqs are contiguous). */
+  dead: Array<Buffer | undefined>
   inactiveSince: number
   stalledUntil: number
 }
@@ -47,6 +53,7 @@ export class Hub {
   readonly wss: WebSocketServer
   private conns = new Map<string, Conn>()
   private byUser = new Map<string, Set<Conn>>()
+  private flusher = new Flusher(MAX_BUFFERED)
   private pingTimer: NodeJS.Timeout
   private reapTimer: NodeJS.Timeout
   /** When true, the next resume attempts cannot replay (test fault). */
@@ -157,7 +164,7 @@ export class Hub {
       if (nextSeq >= oldest && nextSeq <= conn.seq) {
         resumed = true
         conn.ws = ws
-        conn.out = [] // frames queued for the old socket must not reach the new one
+        this.flusher.drop(conn) // frames queued for the old socket must not reach the new one
         conn.stalledUntil = 0
         conn.written = nextSeq - 1
       }
@@ -165,17 +172,7 @@ export class Hub {
     if (!resumed) {
       if (conn) this.remove(conn)
       this.forceGap = false
-      conn = {
-        id: newId(),
-        userId,
-        ws,
-        seq: 0,
-        written: -1,
-        dead: [],
-        out: [],
-        inactiveSince: 0,
-        stalledUntil: 0,
-      }
+      conn = this.newConn(userId, ws)
       this.conns.set(conn.id, conn)
       let set = this.byUser.get(userId)
       if (!set) this.byUser.set(userId, (set = new Set()))
@@ -190,7 +187,7 @@ export class Hub {
       }
     })
     ws.on('error', () => {})
-    if (resumed) this.flush(c)
+    if (resumed) this.catchUp(c)
     else
       this.enqueue(
         c,
@@ -285,68 +282,68 @@ export class Hub {
     return Buffer.from(json.slice(0, -1))
   }
 
+  private newConn(userId: string, ws: WebSocket): Conn {
+    const c: Conn = {
+      id: newId(),
+      userId,
+      ws,
+      seq: 0,
+      written: -1,
+      dead: new Array<Buffer | undefined>(RING),
+      outbox: new Outbox(),
+      inactiveSince: 0,
+      stalledUntil: 0,
+      socket: () => (c.ws?.readyState === 1 ? rawSocket(c.ws) : undefined),
+      // A consumer that stopped reading: like the real hub with a full send queue, close the
+      // socket and forget the connection (a resume then gets a new connection_id).
+      overflow: () => this.cut(c),
+    }
+    return c
+  }
+
+  private cut(c: Conn): void {
+    c.ws?.terminate()
+    c.ws = null
+    this.remove(c)
+  }
+
   private enqueue(c: Conn, prefix: Buffer): void {
     const seq = c.seq++
-    c.dead.push({ seq, prefix })
-    if (c.dead.length > DEAD_QUEUE * 2) c.dead.splice(0, c.dead.length - DEAD_QUEUE)
-    // Fast path: a live, caught-up socket gets the event in this tick's write.
-    if (c.ws && c.written === seq - 1 && c.stalledUntil === 0 && c.ws.readyState === 1) {
-      this.push(c, eventFrame(prefix, seq))
+    c.dead[seq & (RING - 1)] = prefix
+    if (!c.ws) return
+    // Fast path: a live, caught-up socket gets the event in the next flush.
+    if (c.written === seq - 1 && c.stalledUntil === 0) {
+      c.outbox.event(prefix, seq)
       c.written = seq
+      this.flusher.mark(c)
       return
     }
-    this.flush(c)
-  }
-
-  /** Connections with frames waiting for the end of this tick. */
-  private pending = new Set<Conn>()
-
-  /** Queue a frame; all frames of a connection leave in one socket write at the end of the tick. */
-  private push(c: Conn, frame: Buffer): void {
-    c.out.push(frame)
-    if (this.pending.size === 0) setImmediate(() => this.writeAll())
-    this.pending.add(c)
-  }
-
-  private writeAll(): void {
-    for (const c of this.pending) {
-      const frames = c.out
-      c.out = []
-      const sock = (c.ws as unknown as { _socket?: Duplex } | null)?._socket
-      if (!sock || c.ws?.readyState !== 1 || sock.destroyed) continue
-      if (sock.writableLength > MAX_BUFFERED) {
-        // A consumer that stopped reading: like the real hub with a full send queue, close the
-        // socket and forget the connection (a resume then gets a new connection_id).
-        c.ws.terminate()
-        c.ws = null
-        this.remove(c)
-        continue
-      }
-      sock.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))
-    }
-    this.pending.clear()
+    if (seq - c.written >= RING) return this.cut(c)
+    this.catchUp(c)
   }
 
   /** Send a response frame (no seq) in order with the events of this connection. */
   private sendReply(c: Conn, body: Record<string, unknown>): void {
-    if (c.ws?.readyState === 1) this.push(c, textFrame(Buffer.from(JSON.stringify(body))))
+    if (c.ws?.readyState !== 1) return
+    c.outbox.payload(Buffer.from(JSON.stringify(body)))
+    this.flusher.mark(c)
   }
 
-  private flush(c: Conn): void {
+  /** Queue the events a live socket has not been sent yet (after a resume or a stall). */
+  private catchUp(c: Conn): void {
     if (!c.ws || c.ws.readyState !== c.ws.OPEN) return
     if (c.stalledUntil > Date.now()) return
     c.stalledUntil = 0
-    for (const item of c.dead) {
-      if (item.seq <= c.written) continue
-      this.push(c, eventFrame(item.prefix, item.seq))
-      c.written = item.seq
+    for (let seq = Math.max(c.written + 1, c.seq - RING); seq < c.seq; seq++) {
+      c.outbox.event(c.dead[seq & (RING - 1)]!, seq)
+      c.written = seq
     }
+    if (c.outbox.size) this.flusher.mark(c)
   }
 
-  /** The replayable window: the last 128 events written. */
+  /** The first seq a resume can still replay: the last DEAD_QUEUE events are kept. */
   private oldest(c: Conn): number {
-    const d = c.dead
-    return d.length > DEAD_QUEUE ? d[d.length - DEAD_QUEUE]!.seq : (d[0]?.seq ?? c.seq)
+    return Math.max(0, c.seq - DEAD_QUEUE)
   }
 
   /**
@@ -416,13 +413,13 @@ export class Hub {
     for (const c of this.conns.values()) {
       if (!c.ws) continue
       c.stalledUntil = until
-      const sock = (c.ws as unknown as { _socket?: Duplex })._socket
+      const sock = rawSocket(c.ws)
       sock?.pause()
       const ws = c.ws
       const timer = setTimeout(() => {
         this.stallTimers.delete(timer)
         sock?.resume()
-        if (c.ws === ws) this.flush(c)
+        if (c.ws === ws) this.catchUp(c)
       }, ms)
       timer.unref()
       this.stallTimers.add(timer)
@@ -436,12 +433,13 @@ export class Hub {
     for (const c of this.conns.values()) {
       if (!c.stalledUntil) continue
       c.stalledUntil = 0
-      ;(c.ws as unknown as { _socket?: Duplex } | null)?._socket?.resume()
-      this.flush(c)
+      ;(c.ws ? rawSocket(c.ws) : undefined)?.resume()
+      this.catchUp(c)
     }
   }
 
   close(): void {
+    this.flusher.close()
     for (const t of this.stallTimers) clearTimeout(t)
     clearInterval(this.pingTimer)
     clearInterval(this.reapTimer)
@@ -452,43 +450,7 @@ export class Hub {
   }
 }
 
-/** A server→client (unmasked, final) WebSocket text frame around `payload`. */
-function frameHeader(len: number): Buffer {
-  if (len < 126) return Buffer.from([0x81, len])
-  if (len < 65536) {
-    const h = Buffer.allocUnsafe(4)
-    h[0] = 0x81
-    h[1] = 126
-    h.writeUInt16BE(len, 2)
-    return h
-  }
-  const h = Buffer.allocUnsafe(10)
-  h[0] = 0x81
-  h[1] = 127
-  h.writeBigUInt64BE(BigInt(len), 2)
-  return h
-}
-
-function textFrame(payload: Buffer): Buffer {
-  return Buffer.concat([frameHeader(payload.length), payload])
-}
-
-/** The frame of an event: shared prefix + `,"seq":N}`, built in one buffer. */
-function eventFrame(prefix: Buffer, seq: number): Buffer {
-  const tail = `,"seq":${seq}}`
-  const len = prefix.length + tail.length
-  const headLen = len < 126 ? 2 : len < 65536 ? 4 : 10
-  const buf = Buffer.allocUnsafe(headLen + len)
-  buf[0] = 0x81
-  if (headLen === 2) buf[1] = len
-  else if (headLen === 4) {
-    buf[1] = 126
-    buf.writeUInt16BE(len, 2)
-  } else {
-    buf[1] = 127
-    buf.writeBigUInt64BE(BigInt(len), 2)
-  }
-  prefix.copy(buf, headLen)
-  buf.write(tail, headLen + prefix.length, 'latin1')
-  return buf
+/** The TCP socket under a `ws` WebSocket (the hub writes pre-built frames to it). */
+function rawSocket(ws: WebSocket): Duplex | undefined {
+  return (ws as unknown as { _socket?: Duplex })._socket
 }
