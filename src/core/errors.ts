@@ -41,6 +41,7 @@ export type ErrorCode =
   | 'MK_ERR_TRIGGER_EXPIRED'
   | 'MK_ERR_CONVERSATION_TIMEOUT'
   | 'MK_ERR_BOT_NOT_STARTED'
+  | 'MK_ERR_TEST_TIMEOUT'
 
 /**
  * Base class of every matterkit error. `instanceof MatterkitError` works even when two copies of

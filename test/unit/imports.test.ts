@@ -42,4 +42,16 @@ describe('import direction', () => {
     }
     expect(violations).toEqual([])
   })
+
+  it('no source imports the package by name (that would bypass the layer rules)', () => {
+    const violations: string[] = []
+    for (const file of walk(SRC)) {
+      const text = readFileSync(file, 'utf8')
+      // Statements only (TSDoc `@example`s do import 'matterkit'): lines that start with import/export.
+      const re =
+        /^\s*(?:import|export)\b[^\n]*?(?:from\s*|import\s*\(\s*|import\s+)'(matterkit(?:\/[^']*)?)'/gm
+      for (const m of text.matchAll(re)) violations.push(`${relative(SRC, file)} → ${m[1]}`)
+    }
+    expect(violations).toEqual([])
+  })
 })
