@@ -18,6 +18,8 @@ import { child, cpuOf, ms, report, row, rssOf, throughput } from './lib.mjs'
   const N = 3000
   const WARM = 300
   const LISTENERS = 100
+  const PACED = 1000
+  const PACED_RATE = 500
   const listenerCode = `
 import WebSocket from 'ws'
 const now = () => performance.timeOrigin + performance.now()
@@ -27,11 +29,14 @@ for (let i = 0; i < ${LISTENERS}; i++) {
   socks.push(ws)
   await new Promise(r => ws.once('message', r))
 }
-const lat = []
-let received = 0
-const marker = Buffer.from('"message\\\\":\\\\"fan ')
+// Phases: the measured posts carry 'fan <ms>', then the paced ones 'pace <ms>'; one JSON line each.
+const phases = [{ marker: Buffer.from('"message\\\\":\\\\"fan '), count: ${N * LISTENERS} }, { marker: Buffer.from('"message\\\\":\\\\"pace '), count: ${PACED * LISTENERS} }]
+let phase = 0
+let lat = []
 for (const ws of socks)
   ws.on('message', d => {
+    const { marker, count } = phases[phase] ?? {}
+    if (!marker) return
     const at = d.indexOf(marker)
     if (at < 0) return
     const t = now()
@@ -39,12 +44,15 @@ for (const ws of socks)
     let end = start
     while ((d[end] >= 48 && d[end] <= 57) || d[end] === 46) end++
     lat.push(t - Number(d.latin1Slice(start, end)))
-    if (++received === ${N * LISTENERS}) {
+    if (lat.length === count) {
       lat.sort((a, b) => a - b)
       const pct = p => lat[Math.min(lat.length - 1, Math.floor((lat.length * p) / 100))]
-      console.log(JSON.stringify({ received, p50: pct(50), p99: pct(99) }))
-      for (const s of socks) s.terminate()
-      process.exit(0)
+      console.log(JSON.stringify({ received: lat.length, p50: pct(50), p99: pct(99) }))
+      lat = []
+      if (++phase === phases.length) {
+        for (const s of socks) s.terminate()
+        process.exit(0)
+      }
     }
   })
 console.log(JSON.stringify({ ready: true }))`
@@ -108,6 +116,27 @@ console.log(JSON.stringify({ ready: true }))`
     '—',
     true,
   )
+  // Latency below saturation: PACED posts sent open-loop at PACED_RATE posts/s.
+  {
+    const gap = 1000 / PACED_RATE
+    const t0 = performance.now()
+    const sent = []
+    for (let i = 0; i < PACED; i++) {
+      const due = t0 + i * gap
+      const wait = due - performance.now()
+      if (wait > 1) await new Promise(r => setTimeout(r, wait))
+      sent.push(create(() => `pace ${now()}`)())
+    }
+    await Promise.all(sent)
+    const paced = await nextLine()
+    row(
+      `emulator fan-out p99 at ${PACED_RATE} posts/s paced (100 listeners)`,
+      ms(paced.p99),
+      `p50 ${ms(paced.p50)}`,
+      '≤ 20 ms',
+      paced.p99 <= 20,
+    )
+  }
   await pool.close()
 
   // 1,000 idle authenticated connections
