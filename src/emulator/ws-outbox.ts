@@ -14,9 +14,9 @@
 import type { Duplex } from 'node:stream'
 
 /** Minimum time between two flushes while the hub is busy (the most a frame then waits). */
-export const COALESCE_MS = 4
+export const COALESCE_MS = 2
 /** A flush that wrote at least this many frames means "busy": the next one is coalesced. */
-export const BUSY_FRAMES = 64
+export const BUSY_FRAMES = 512
 
 /** Frames queued for one socket: event prefixes with their seq, or whole payloads (`seq` -1). */
 export class Outbox {
