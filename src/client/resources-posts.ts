@@ -1,0 +1,225 @@
+/**
+ * Endpoint groups: posts, reactions, files.
+ * @module
+ */
+
+import type { Readable } from 'node:stream'
+import { builtin } from '../core/builtins.js'
+import type {
+  FileInfo,
+  FileUploadResponse,
+  Post,
+  PostList,
+  PostSearchResults,
+  Reaction,
+  StatusOK,
+} from '../types/index.js'
+import { enc, type Opts, o, type PageParams, type Requester } from './resource-base.js'
+
+export interface CreatePost {
+  channel_id: string
+  message?: string
+  root_id?: string
+  file_ids?: string[]
+  props?: Post['props']
+  type?: string
+  metadata?: Post['metadata']
+  /** Set automatically; a retried create with the same id never double-posts. */
+  pending_post_id?: string
+}
+
+export class Posts {
+  constructor(
+    private r: Requester,
+    private pendingId: () => string,
+  ) {}
+  /** Create a post. Safe to retry: a `pending_post_id` makes the server dedupe. */
+  create(post: CreatePost, opts?: Opts): Promise<Post> {
+    const body = { ...post, pending_post_id: post.pending_post_id ?? this.pendingId() }
+    return this.r.request('POST', '/posts', { body, idempotent: true, ...o(opts) })
+  }
+  get(id: string): Promise<Post> {
+    return this.r.request('GET', `/posts/${enc(id)}`)
+  }
+  update(id: string, post: Partial<Post>): Promise<Post> {
+    return this.r.request('PUT', `/posts/${enc(id)}`, { body: { ...post, id } })
+  }
+  patch(
+    id: string,
+    patch: { message?: string; props?: Post['props']; is_pinned?: boolean; file_ids?: string[] },
+  ): Promise<Post> {
+    return this.r.request('PUT', `/posts/${enc(id)}/patch`, { body: patch })
+  }
+  delete(id: string): Promise<StatusOK> {
+    return this.r.request('DELETE', `/posts/${enc(id)}`)
+  }
+  thread(id: string, opts: { perPage?: number } = {}): Promise<PostList> {
+    return this.r.request('GET', `/posts/${enc(id)}/thread`, { query: { perPage: opts.perPage } })
+  }
+  /** One page of a channel's posts (newest first). `since` wins over `after` over `before`. */
+  forChannel(
+    channelId: string,
+    p: PageParams & { since?: number; before?: string; after?: string } = {},
+  ): Promise<PostList> {
+    return this.r.request('GET', `/channels/${enc(channelId)}/posts`, {
+      query: { page: p.page, per_page: p.perPage, since: p.since, before: p.before, after: p.after },
+    })
+  }
+  /**
+   * Every post of a channel, oldest first, walking `after` cursors (or from `since`).
+   *
+   * @example
+   * ```ts
+   * for await (const p of mm.posts.iterateChannel(channelId)) console.log(p.message)
+   * ```
+   */
+  async *iterateChannel(
+    channelId: string,
+    opts: { since?: number; after?: string; perPage?: number } = {},
+  ): AsyncGenerator<Post> {
+    const perPage = Math.min(200, opts.perPage ?? 200)
+    let after = opts.after
+    if (!after) {
+      // Find the oldest post: walk pages back from the newest until a short page.
+      const oldest: Post[] = []
+      for (let page = 0; ; page++) {
+        const list = await this.forChannel(channelId, { page, perPage })
+        const posts = list.order.map(id => list.posts[id]!).filter(Boolean)
+        oldest.unshift(...posts.reverse())
+        if (list.order.length < perPage) break
+      }
+      for (const p of oldest) if (!opts.since || p.create_at > opts.since) yield p
+      return
+    }
+    for (;;) {
+      const list = await this.forChannel(channelId, { after, perPage })
+      const posts = list.order.map(id => list.posts[id]!).reverse()
+      for (const p of posts) yield p
+      if (posts.length < perPage) return
+      after = posts[posts.length - 1]!.id
+    }
+  }
+  getByIds(ids: string[]): Promise<Post[]> {
+    return this.r.request('POST', '/posts/ids', { body: ids, idempotent: true })
+  }
+  /** A post only `userId` sees (bots and admins). */
+  ephemeral(
+    userId: string,
+    post: { channel_id: string; message: string; props?: Post['props']; root_id?: string },
+  ): Promise<Post> {
+    return this.r.request('POST', '/posts/ephemeral', { body: { user_id: userId, post } })
+  }
+  pin(id: string): Promise<StatusOK> {
+    return this.r.request('POST', `/posts/${enc(id)}/pin`, { idempotent: true })
+  }
+  unpin(id: string): Promise<StatusOK> {
+    return this.r.request('POST', `/posts/${enc(id)}/unpin`, { idempotent: true })
+  }
+  search(
+    teamId: string,
+    terms: string,
+    opts: { isOrSearch?: boolean; page?: number; perPage?: number } = {},
+  ): Promise<PostSearchResults> {
+    return this.r.request('POST', `/teams/${enc(teamId)}/posts/search`, {
+      body: { terms, is_or_search: !!opts.isOrSearch, page: opts.page ?? 0, per_page: opts.perPage ?? 60 },
+      idempotent: true,
+    })
+  }
+  /** Click a button / choose a menu option, as a user would. */
+  doAction(
+    postId: string,
+    actionId: string,
+    body: { selected_option?: string; cookie?: string } = {},
+  ): Promise<{ status: string; trigger_id: string }> {
+    return this.r.request('POST', `/posts/${enc(postId)}/actions/${enc(actionId)}`, { body })
+  }
+  files(postId: string): Promise<FileInfo[]> {
+    return this.r.request('GET', `/posts/${enc(postId)}/files/info`)
+  }
+}
+
+export class Reactions {
+  constructor(
+    private r: Requester,
+    private me: () => Promise<string>,
+  ) {}
+  async add(postId: string, emojiName: string, userId?: string): Promise<Reaction> {
+    const user_id = userId ?? (await this.me())
+    return this.r.request('POST', '/reactions', {
+      body: { user_id, post_id: postId, emoji_name: emojiName.replace(/:/g, '') },
+      idempotent: true,
+    })
+  }
+  remove(postId: string, emojiName: string, userId = 'me'): Promise<StatusOK> {
+    return this.r.request(
+      'DELETE',
+      `/users/${enc(userId)}/posts/${enc(postId)}/reactions/${enc(emojiName.replace(/:/g, ''))}`,
+    )
+  }
+  list(postId: string): Promise<Reaction[]> {
+    return this.r.request('GET', `/posts/${enc(postId)}/reactions`)
+  }
+}
+
+/** A file to upload: bytes, a stream, or a path on disk. */
+export interface UploadFile {
+  name?: string
+  data: Buffer | Readable | string
+}
+
+export class Files {
+  constructor(private r: Requester) {}
+  /**
+   * Upload files with a streaming multipart body (`channel_id` first, as the server wants).
+   *
+   * @example
+   * ```ts
+   * const [info] = await mm.files.upload(channelId, { name: 'report.pdf', data: './report.pdf' })
+   * await mm.posts.create({ channel_id: channelId, message: 'Report', file_ids: [info.id] })
+   * ```
+   */
+  async upload(channelId: string, files: UploadFile | UploadFile[], opts?: Opts): Promise<FileInfo[]> {
+    const list = Array.isArray(files) ? files : [files]
+    const boundary = `----matterkit${Math.random().toString(36).slice(2)}`
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="channel_id"\r\n\r\n${channelId}\r\n`,
+      )
+      for (const f of list) {
+        const name = f.name ?? (typeof f.data === 'string' ? builtin('node:path').basename(f.data) : 'file')
+        yield Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name.replace(/"/g, '')}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        )
+        const src = typeof f.data === 'string' ? builtin('node:fs').createReadStream(f.data) : f.data
+        if (Buffer.isBuffer(src)) yield src
+        else for await (const chunk of src) yield Buffer.from(chunk as Buffer)
+        yield Buffer.from('\r\n')
+      }
+      yield Buffer.from(`--${boundary}--\r\n`)
+    }
+    const res = await this.r.request<FileUploadResponse>('POST', '/files', {
+      body: builtin('node:stream').Readable.from(body()),
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      ...o(opts),
+    })
+    return res.file_infos
+  }
+  /** Upload one file as the raw request body. */
+  async uploadRaw(channelId: string, name: string, data: Buffer): Promise<FileInfo> {
+    const res = await this.r.request<FileUploadResponse>('POST', '/files', {
+      query: { channel_id: channelId, filename: name },
+      body: data,
+    })
+    return res.file_infos[0]!
+  }
+  info(id: string): Promise<FileInfo> {
+    return this.r.request('GET', `/files/${enc(id)}/info`)
+  }
+  /** Download a file as a stream. */
+  async download(id: string): Promise<Readable> {
+    return (await this.r.stream('GET', `/files/${enc(id)}`)).body
+  }
+  async link(id: string): Promise<string> {
+    return (await this.r.request<{ link: string }>('GET', `/files/${enc(id)}/link`)).link
+  }
+}
