@@ -8,7 +8,8 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Session, Store } from './store.js'
-import { isValidId, newId, VERSION, VERSION_HEADER } from './util.js'
+import { isValidId, newId, VERSION_HEADER } from './util.js'
+import { answerAction } from './ws-actions.js'
 import { Flusher, type FlushTarget, Outbox } from './ws-outbox.js'
 
 const DEAD_QUEUE = 128
@@ -202,60 +203,13 @@ export class Hub {
   }
 
   private onAction(c: Conn, ws: WebSocket, raw: Buffer): void {
-    let msg: { seq?: unknown; action?: unknown; data?: Record<string, unknown> }
-    try {
-      msg = JSON.parse(raw.toString())
-    } catch {
-      ws.terminate()
-      return
-    }
-    const seq = typeof msg.seq === 'number' ? msg.seq : 0
-    const reply = (body: Record<string, unknown>): void => {
-      if (c.ws === ws) this.sendReply(c, { ...body, seq_reply: seq })
-    }
-    const fail = (status: number, id: string, message: string): void =>
-      reply({ status: 'FAIL', error: { id, message, detailed_error: '', status_code: status } })
-    if (seq <= 0)
-      return fail(400, 'api.web_socket_router.bad_seq.app_error', 'Invalid sequence for WebSocket message.')
-    if (!msg.action) return fail(400, 'api.web_socket_router.no_action.app_error', 'No websocket action.')
-    const data = msg.data ?? {}
-    switch (msg.action) {
-      case 'authentication_challenge':
-        return // already authenticated: ignored with no reply
-      case 'ping':
-        return reply({
-          status: 'OK',
-          data: { text: 'pong', version: VERSION, server_time: Date.now(), node_id: '' },
-        })
-      case 'user_typing': {
-        const channelId = String(data.channel_id ?? '')
-        if (!this.store.isChannelMember(channelId, c.userId))
-          return fail(400, 'api.websocket_handler.invalid_param.app_error', 'Invalid channel_id parameter.')
-        this.broadcast(
-          'typing',
-          { parent_id: String(data.parent_id ?? ''), user_id: c.userId },
-          { channel_id: channelId, omit_users: { [c.userId]: true } },
-        )
-        return reply({ status: 'OK' })
-      }
-      case 'get_statuses': {
-        const out: Record<string, string> = {}
-        for (const s of this.store.statuses.values()) if (s.status !== 'offline') out[s.user_id] = s.status
-        return reply({ status: 'OK', data: out })
-      }
-      case 'get_statuses_by_ids': {
-        const ids = Array.isArray(data.user_ids) ? data.user_ids : []
-        const out: Record<string, string> = {}
-        for (const id of ids) out[String(id)] = this.store.statuses.get(String(id))?.status ?? 'offline'
-        return reply({ status: 'OK', data: out })
-      }
-      case 'user_update_active_status':
-      case 'presence':
-      case 'posted_notify_ack':
-        return reply({ status: 'OK' })
-      default:
-        return fail(500, 'api.web_socket_router.bad_action.app_error', 'Unknown WebSocket action.')
-    }
+    const ok = answerAction(this.store, c.userId, raw, {
+      reply: body => {
+        if (c.ws === ws) this.sendReply(c, body)
+      },
+      broadcast: (event, data, scope) => this.broadcast(event, data, scope),
+    })
+    if (!ok) ws.terminate()
   }
 
   private setStatus(userId: string, status: 'online' | 'offline'): void {

@@ -1,0 +1,85 @@
+/**
+ * The emulator's answers to WebSocket actions a client sends (`ping`, `user_typing`,
+ * `get_statuses`, …), with the real server's replies and error ids (protocol.md §4).
+ * @module
+ */
+import type { Scope } from './hub.js'
+import type { Store } from './store.js'
+import { VERSION } from './util.js'
+
+interface ActionMessage {
+  seq?: unknown
+  action?: unknown
+  data?: Record<string, unknown>
+}
+
+/** Where an action's effects go: its reply (to the sender) and any broadcast. */
+export interface ActionOutput {
+  reply(body: Record<string, unknown>): void
+  broadcast(event: string, data: Record<string, unknown>, scope: Scope): void
+}
+
+/**
+ * Answer one client frame. Returns false when the frame is not JSON (the caller closes the
+ * socket, as the real server does).
+ */
+export function answerAction(store: Store, userId: string, raw: Buffer, out: ActionOutput): boolean {
+  let msg: ActionMessage
+  try {
+    msg = JSON.parse(raw.toString())
+  } catch {
+    return false
+  }
+  dispatch(store, userId, msg, out)
+  return true
+}
+
+function dispatch(store: Store, userId: string, msg: ActionMessage, out: ActionOutput): void {
+  const seq = typeof msg.seq === 'number' ? msg.seq : 0
+  const reply = (body: Record<string, unknown>): void => {
+    out.reply({ ...body, seq_reply: seq })
+  }
+  const fail = (status: number, id: string, message: string): void =>
+    reply({ status: 'FAIL', error: { id, message, detailed_error: '', status_code: status } })
+  if (seq <= 0)
+    return fail(400, 'api.web_socket_router.bad_seq.app_error', 'Invalid sequence for WebSocket message.')
+  if (!msg.action) return fail(400, 'api.web_socket_router.no_action.app_error', 'No websocket action.')
+  const data = msg.data ?? {}
+  switch (msg.action) {
+    case 'authentication_challenge':
+      return // already authenticated: ignored with no reply
+    case 'ping':
+      return reply({
+        status: 'OK',
+        data: { text: 'pong', version: VERSION, server_time: Date.now(), node_id: '' },
+      })
+    case 'user_typing': {
+      const channelId = String(data.channel_id ?? '')
+      if (!store.isChannelMember(channelId, userId))
+        return fail(400, 'api.websocket_handler.invalid_param.app_error', 'Invalid channel_id parameter.')
+      out.broadcast(
+        'typing',
+        { parent_id: String(data.parent_id ?? ''), user_id: userId },
+        { channel_id: channelId, omit_users: { [userId]: true } },
+      )
+      return reply({ status: 'OK' })
+    }
+    case 'get_statuses': {
+      const statuses: Record<string, string> = {}
+      for (const s of store.statuses.values()) if (s.status !== 'offline') statuses[s.user_id] = s.status
+      return reply({ status: 'OK', data: statuses })
+    }
+    case 'get_statuses_by_ids': {
+      const ids = Array.isArray(data.user_ids) ? data.user_ids : []
+      const statuses: Record<string, string> = {}
+      for (const id of ids) statuses[String(id)] = store.statuses.get(String(id))?.status ?? 'offline'
+      return reply({ status: 'OK', data: statuses })
+    }
+    case 'user_update_active_status':
+    case 'presence':
+    case 'posted_notify_ack':
+      return reply({ status: 'OK' })
+    default:
+      return fail(500, 'api.web_socket_router.bad_action.app_error', 'Unknown WebSocket action.')
+  }
+}
