@@ -6,6 +6,7 @@ import ts from 'typescript'
 const entries = [
   ['matterkit', 'src/index.ts'],
   ['matterkit/emulator', 'src/emulator/index.ts'],
+  ['matterkit/testing', 'src/testing/index.ts'],
 ]
 const program = ts.createProgram(
   entries.map(e => e[1]),
