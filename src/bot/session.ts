@@ -3,7 +3,8 @@
  * saved after them, in a pluggable storage with a TTL.
  * @module
  */
-import { builtin } from '../core/builtins.js'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { parseDuration } from '../core/time.js'
 import { SESSION } from './context.js'
 
@@ -98,18 +99,16 @@ export class FileStorage extends MemoryStorage {
     super(now)
   }
   #load(): Promise<void> {
-    this.#loaded ??= builtin('node:fs/promises')
-      .readFile(this.path, 'utf8')
-      .then(
-        t => {
-          const obj = JSON.parse(t) as Record<string, Entry>
-          for (const [k, v] of Object.entries(obj)) this.data.set(k, v)
-          this.sweep()
-        },
-        (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err
-        },
-      )
+    this.#loaded ??= readFile(this.path, 'utf8').then(
+      t => {
+        const obj = JSON.parse(t) as Record<string, Entry>
+        for (const [k, v] of Object.entries(obj)) this.data.set(k, v)
+        this.sweep()
+      },
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err
+      },
+    )
     return this.#loaded
   }
   override async get(key: string): Promise<unknown> {
@@ -128,12 +127,10 @@ export class FileStorage extends MemoryStorage {
   }
   #flush(): Promise<void> {
     const run = async (): Promise<void> => {
-      await builtin('node:fs/promises').mkdir(builtin('node:path').dirname(this.path), { recursive: true })
+      await mkdir(dirname(this.path), { recursive: true })
       const tmp = `${this.path}.${process.pid}.tmp`
-      await builtin('node:fs/promises').writeFile(tmp, JSON.stringify(Object.fromEntries(this.data)), {
-        mode: 0o600,
-      })
-      await builtin('node:fs/promises').rename(tmp, this.path)
+      await writeFile(tmp, JSON.stringify(Object.fromEntries(this.data)), { mode: 0o600 })
+      await rename(tmp, this.path)
     }
     this.#writing = this.#writing.then(run, run)
     return this.#writing

@@ -42,7 +42,7 @@ export interface ClientOptions {
   token?: string
   /** Password login instead of a token; call `login()` before other calls. */
   login?: LoginOptions
-  /** Per-request timeout (default 30 000 ms). */
+  /** Per-request timeout (default 30 000 ms; 0 turns it off). */
   timeoutMs?: number
   /** pino-compatible logger; records are redacted. Default: silent. */
   logger?: Logger

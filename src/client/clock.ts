@@ -34,11 +34,12 @@ export class CoarseClock {
   }
 
   /** Push a deadline back by its full length (progress was made). */
-  touch(d: Deadline): void {
-    d.at = Date.now() + d.ms
+  touch(d: Deadline | undefined): void {
+    if (d) d.at = Date.now() + d.ms
   }
 
-  unwatch(d: Deadline): void {
+  unwatch(d: Deadline | undefined): void {
+    if (!d) return
     this.#watched.delete(d)
     if (this.#watched.size === 0 && this.#timer) {
       clearInterval(this.#timer)

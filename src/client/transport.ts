@@ -12,9 +12,8 @@ import { redactString } from '../core/redact.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { ServerUrl } from '../core/url.js'
 import { apiErrorFor, NetworkError, NotMattermostError, RateLimitedError, TimeoutError } from './errors.js'
-import { type HttpStack, TIMEOUT_CODES, type Wire, type WireResponse } from './wire.js'
+import { type HttpStack, isStream, TIMEOUT_CODES, type Wire, type WireResponse } from './wire.js'
 import { createWire } from './wire-auto.js'
-import { isStream } from './wire-node.js'
 
 /** Query values: `undefined` entries are skipped, arrays repeat the key. */
 export type Query = Record<string, string | number | boolean | undefined | Array<string | number>>
@@ -112,11 +111,6 @@ export class Transport {
       tls: this.opts.tls,
     })
     return this.#wire
-  }
-
-  /** The HTTP stack in use now (`auto` reports the one it currently sends on). */
-  get stack(): 'node' | 'undici' {
-    return this.wire().name
   }
 
   private async acquire(signal?: AbortSignal): Promise<void> {
@@ -298,9 +292,8 @@ export class Transport {
       const shownPath = redactString(buildPath(path, opts.query))
       if (opts.signal?.aborted)
         throw new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
-      const errCode = (err as { code?: string }).code
-      if (TIMEOUT_CODES.has(errCode ?? '')) throw new TimeoutError({ method, path: shownPath, timeoutMs })
       const code = (err as { code?: string }).code ?? ''
+      if (TIMEOUT_CODES.has(code)) throw new TimeoutError({ method, path: shownPath, timeoutMs })
       throw new NetworkError(
         `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
         { method, path: shownPath },

@@ -36,10 +36,6 @@ export class AutoWire implements Wire {
     this.#undici = new UndiciWire(opts)
   }
 
-  get name(): 'node' | 'undici' {
-    return this.#switched ? 'undici' : 'node'
-  }
-
   async request(req: WireRequest): Promise<WireResponse> {
     if (this.#switched) return this.#undici.request(req)
     const second = Math.floor(Date.now() / 1000)
@@ -47,7 +43,9 @@ export class AutoWire implements Wire {
       this.#second = second
       this.#inSecond = 0
     }
-    const busy = ++this.#inFlight >= AUTO_IN_FLIGHT || ++this.#inSecond >= AUTO_PER_SECOND
+    this.#inFlight++
+    this.#inSecond++
+    const busy = this.#inFlight >= AUTO_IN_FLIGHT || this.#inSecond >= AUTO_PER_SECOND
     if (busy && !this.#switching) {
       this.#switching = true
       this.#undici.ready().then(

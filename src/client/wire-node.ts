@@ -5,17 +5,22 @@
  * @module
  */
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http'
-import type { Readable } from 'node:stream'
 import { builtin } from '../core/builtins.js'
 import { CoarseClock } from './clock.js'
-import { type Wire, type WireOptions, type WireRequest, type WireResponse, WireTimeoutError } from './wire.js'
+import {
+  isStream,
+  type Wire,
+  type WireOptions,
+  type WireRequest,
+  type WireResponse,
+  WireTimeoutError,
+} from './wire.js'
 
 /** Errors of a keep-alive socket the server had already closed. */
 const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED'])
 
 /** @internal */
 export class NodeWire implements Wire {
-  readonly name = 'node'
   readonly #agent: Agent
   readonly #request: typeof import('node:http').request
   readonly #clock = new CoarseClock()
@@ -68,9 +73,13 @@ export class NodeWire implements Wire {
         return
       }
       const clock = this.#clock
-      const deadline = clock.watch(req.timeoutMs, () =>
-        r.destroy(new WireTimeoutError(`no response within ${req.timeoutMs} ms`)),
-      )
+      // timeoutMs <= 0: no timeout (as undici's headersTimeout/bodyTimeout of 0).
+      const deadline =
+        req.timeoutMs > 0
+          ? clock.watch(req.timeoutMs, () =>
+              r.destroy(new WireTimeoutError(`no response within ${req.timeoutMs} ms`)),
+            )
+          : undefined
       let answered = false
       r.once('error', err => {
         if (answered) return
@@ -130,9 +139,4 @@ export class NodeWire implements Wire {
   async close(): Promise<void> {
     this.#agent.destroy()
   }
-}
-
-/** @internal */
-export function isStream(v: unknown): v is Readable {
-  return typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function'
 }

@@ -33,7 +33,6 @@ export interface WireResponse {
 
 /** @internal */
 export interface Wire {
-  readonly name: 'node' | 'undici'
   request(req: WireRequest): Promise<WireResponse>
   close(): Promise<void>
 }
@@ -63,7 +62,6 @@ export function loadUndici(): Promise<typeof import('undici')> {
 
 /** @internal An undici `Pool`, created on the first request. Timeouts are undici's own timers. */
 export class UndiciWire implements Wire {
-  readonly name = 'undici'
   #pool: import('undici').Pool | undefined
   #loading: Promise<import('undici').Pool> | undefined
   constructor(private readonly opts: WireOptions) {}
@@ -95,7 +93,7 @@ export class UndiciWire implements Wire {
       return await this.#send(req)
     } catch (err) {
       // A keep-alive socket the server had closed: send an idempotent request once more, at once.
-      if ((err as { code?: string }).code !== 'UND_ERR_SOCKET' || !req.idempotent || isStreamLike(req.body))
+      if ((err as { code?: string }).code !== 'UND_ERR_SOCKET' || !req.idempotent || isStream(req.body))
         throw err
       return this.#send(req)
     }
@@ -124,6 +122,7 @@ export class UndiciWire implements Wire {
   }
 }
 
-function isStreamLike(v: unknown): boolean {
+/** @internal A body to pipe (not a string or Buffer). */
+export function isStream(v: unknown): v is Readable {
   return typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function'
 }

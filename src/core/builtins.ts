@@ -1,6 +1,7 @@
 /**
  * Internal: Node built-ins loaded on first use, so that `import('matterkit')` does not pay for
- * `http`, `https`, `tls`, `crypto`, `stream` or `fs` before they are needed.
+ * `http`, `https`, `tls` or `crypto` before they are needed (`fs` and `path` are loaded by Node's
+ * own start-up, so they are imported normally).
  * @module
  */
 import { createRequire } from 'node:module'
@@ -11,7 +12,6 @@ type Builtins = {
   'node:crypto': typeof import('node:crypto')
   'node:stream': typeof import('node:stream')
   'node:fs': typeof import('node:fs')
-  'node:fs/promises': typeof import('node:fs/promises')
   'node:path': typeof import('node:path')
   'node:util': typeof import('node:util')
 }

@@ -3,7 +3,8 @@
  * time of the last post seen), so a restarted process within the server's window resumes too.
  * @module
  */
-import { builtin } from '../core/builtins.js'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 
 /** Resume state. */
 export interface ResumeState {
@@ -42,16 +43,16 @@ export class FileResumeStore implements ResumeStore {
   constructor(readonly path: string) {}
   async load(): Promise<ResumeState | undefined> {
     try {
-      const v = JSON.parse(await builtin('node:fs/promises').readFile(this.path, 'utf8')) as ResumeState
+      const v = JSON.parse(await readFile(this.path, 'utf8')) as ResumeState
       return typeof v.connectionId === 'string' && typeof v.lastSeq === 'number' ? v : undefined
     } catch {
       return undefined
     }
   }
   async save(state: ResumeState): Promise<void> {
-    await builtin('node:fs/promises').mkdir(builtin('node:path').dirname(this.path), { recursive: true })
+    await mkdir(dirname(this.path), { recursive: true })
     const tmp = `${this.path}.${process.pid}.tmp`
-    await builtin('node:fs/promises').writeFile(tmp, JSON.stringify(state))
-    await builtin('node:fs/promises').rename(tmp, this.path)
+    await writeFile(tmp, JSON.stringify(state))
+    await rename(tmp, this.path)
   }
 }

@@ -29,7 +29,7 @@ afterAll(async () => {
   await emu.stop()
 })
 
-describe.each(['node', 'undici'] as const)('http: %s', http => {
+describe.each(['node', 'undici', 'auto'] as const)('http: %s', http => {
   const client = (token = emu.seed.users.bot.token) => new Client({ url: emu.url, token, http })
 
   it('me, create post', async () => {
@@ -89,6 +89,16 @@ describe.each(['node', 'undici'] as const)('http: %s', http => {
       await c.close()
     }
   })
+
+  it('timeoutMs: 0 turns the timeout off', async () => {
+    const c = new Client({ url: slowUrl, token: 't', http, timeoutMs: 0, retry: false })
+    try {
+      // the slow server answers after 2 s: with a 0 timeout the call waits for it
+      await expect(c.request('GET', '/users/me')).resolves.toBe('{}')
+    } finally {
+      await c.close()
+    }
+  }, 10_000)
 
   it('commands.update merges a partial patch onto the full command', async () => {
     const c = new Client({
