@@ -145,8 +145,8 @@ export class Channels {
   forUser(userId: string, teamId: string): Promise<Channel[]> {
     return this.r.request('GET', `/users/${enc(userId)}/teams/${enc(teamId)}/channels`)
   }
-  forUserAllTeams(userId = 'me'): Promise<Channel[]> {
-    return this.r.request('GET', `/users/${enc(userId)}/channels`)
+  forUserAllTeams(userId = 'me', opts?: Opts): Promise<Channel[]> {
+    return this.r.request('GET', `/users/${enc(userId)}/channels`, o(opts))
   }
   view(userId: string, channelId: string): Promise<unknown> {
     return this.r.request('POST', `/channels/members/${enc(userId)}/view`, {

@@ -60,9 +60,11 @@ export class Posts {
   forChannel(
     channelId: string,
     p: PageParams & { since?: number; before?: string; after?: string } = {},
+    opts?: Opts,
   ): Promise<PostList> {
     return this.r.request('GET', `/channels/${enc(channelId)}/posts`, {
       query: { page: p.page, per_page: p.perPage, since: p.since, before: p.before, after: p.after },
+      ...o(opts),
     })
   }
   /**

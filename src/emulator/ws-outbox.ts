@@ -18,6 +18,11 @@ export const COALESCE_MS = 2
 /** A flush that wrote at least this many frames means "busy": the next one is coalesced. */
 export const BUSY_FRAMES = 512
 
+/** The longest frame header (a 64-bit length). */
+const MAX_HEADER = 10
+/** The longest `,"seq":N}` tail (N up to Number.MAX_SAFE_INTEGER, 16 digits). */
+const MAX_TAIL = 8 + 16
+
 /** Frames queued for one socket: event prefixes with their seq, or whole payloads (`seq` -1). */
 export class Outbox {
   readonly parts: Buffer[] = []
@@ -32,14 +37,14 @@ export class Outbox {
   event(prefix: Buffer, seq: number): void {
     this.parts.push(prefix)
     this.seqs.push(seq)
-    this.#bytes += prefix.length + 24
+    this.#bytes += prefix.length + MAX_HEADER + MAX_TAIL
   }
 
   /** Queue a payload sent as is (action replies, which carry no `seq`). */
   payload(body: Buffer): void {
     this.parts.push(body)
     this.seqs.push(-1)
-    this.#bytes += body.length + 10
+    this.#bytes += body.length + MAX_HEADER
   }
 
   clear(): void {

@@ -12,7 +12,7 @@ import {
   type SeedUser,
   startEmulator,
 } from '../emulator/index.js'
-import type { Post, PostList } from '../types/index.js'
+import type { Post } from '../types/index.js'
 import { TestTimeoutError } from './errors.js'
 import { clock, describeMatch, type PostMatch, type PostPredicate, toPredicate } from './match.js'
 
@@ -192,18 +192,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     return c.id
   }
   const postsSince = async (channelId: string, since: number, signal: AbortSignal): Promise<Post[]> => {
-    const list = await watcher.request<PostList>('GET', `/channels/${channelId}/posts`, {
-      query: { since: Math.max(1, since - 1) },
-      signal,
-    })
+    const list = await watcher.posts.forChannel(channelId, { since: Math.max(1, since - 1) }, { signal })
     return list.order.map(id => list.posts[id]).filter((p): p is Post => !!p && p.create_at >= since)
   }
   const watched = async (watchUser: string, signal: AbortSignal): Promise<string[]> => {
-    const list = await watcher.request<Array<{ id: string; name: string }>>(
-      'GET',
-      `/users/${watchUser}/channels`,
-      { signal },
-    )
+    const list = await watcher.channels.forUserAllTeams(watchUser, { signal })
     for (const c of list) channelNames.set(c.id, c.name)
     return list.map(c => c.id)
   }
