@@ -7,14 +7,10 @@
 // imports, so users dedupe them as usual. Entry points share chunks under dist/chunks/.
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { builtinModules, createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { build } from 'rolldown'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const pkg = createRequire(import.meta.url)('../package.json')
-const deps = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})])
-const builtins = new Set(builtinModules)
 
 rmSync(`${root}dist`, { recursive: true, force: true })
 
@@ -24,13 +20,9 @@ execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 
   stdio: 'inherit',
 })
 
-// 2. JavaScript: one file per public entry point, shared code in chunks.
-const external = id =>
-  id.startsWith('node:') ||
-  builtins.has(id) ||
-  [...deps].some(d => id === d || id.startsWith(`${d}/`)) ||
-  // dev-only / optional packages loaded at run time (e.g. better-sqlite3 through createRequire)
-  (!id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'))
+// 2. JavaScript: one file per public entry point, shared code in chunks. Every bare specifier
+// (Node built-ins, dependencies, optional packages such as better-sqlite3) stays an import.
+const external = id => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0')
 
 await build({
   cwd: root,
