@@ -40,14 +40,13 @@ export function toPredicate(
 ): PostPredicate {
   if (typeof match === 'function') return match
   const { text, rootId } = match
+  // One copy without g/y, so `test` keeps no lastIndex between posts (and the caller's is untouched).
+  const re = text instanceof RegExp ? new RegExp(text.source, text.flags.replace(/[gy]/g, '')) : undefined
   return p =>
     (ids.channelId === undefined || p.channel_id === ids.channelId) &&
     (ids.userId === undefined || p.user_id === ids.userId) &&
     (rootId === undefined || p.root_id === rootId) &&
-    (text === undefined ||
-      (typeof text === 'string'
-        ? p.message.includes(text)
-        : new RegExp(text.source, text.flags).test(p.message)))
+    (text === undefined || (re ? re.test(p.message) : p.message.includes(text as string)))
 }
 
 /** Human-readable description of a match, for error messages. */
