@@ -139,7 +139,7 @@ export class App {
   private routes: Route[] = []
   /** Paths of routes without `:params` (e.g. `/api/v4/posts`), whose lookups are memoised. */
   private staticPaths = new Set<string>()
-  /** `METHOD path` → the route the ordered scan finds for it (static paths only). */
+  /** `METHOD path` → the route the ordered scan finds for it (static paths only: no params to capture). */
   private staticHits = new Map<string, { route: Route | undefined; methodMismatch: boolean }>()
   /** Remaining forced failures. */
   fail: { n: number; status: number; path?: RegExp; retryAfterSec: number } | undefined
@@ -272,7 +272,6 @@ export class App {
     if (hit) {
       matched = hit.route
       methodMismatch = hit.methodMismatch
-      m = matched ? matched.re.exec(path) : null
     } else {
       for (const r of this.routes) {
         const mm = r.re.exec(path)
@@ -285,17 +284,18 @@ export class App {
         m = mm
         break
       }
-      if (hitKey) this.staticHits.set(hitKey, { route: matched, methodMismatch })
+      // Memoise only an answer with nothing to capture (a param route that matched first is scanned again).
+      if (hitKey && !matched?.keys.length) this.staticHits.set(hitKey, { route: matched, methodMismatch })
     }
     try {
-      if (!matched || !m) {
+      if (!matched) {
         req.resume()
         if (methodMismatch) throw new AppError(405, 'api.context.405.app_error', 'Method not allowed.')
         throw new AppError(404, 'api.context.404.app_error', 'Sorry, we could not find the page.')
       }
       const params: Record<string, string> = {}
       matched.keys.forEach((k, i) => {
-        params[k] = decodeURIComponent(m![i + 1]!)
+        params[k] = decodeURIComponent(m?.[i + 1] ?? '')
       })
       const session = this.sessionFor(req)
       const hadToken = !!tokenOf(req)
