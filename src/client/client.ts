@@ -24,7 +24,13 @@ import {
   Users,
   Webhooks,
 } from './resources.js'
-import { type RateLimitInfo, type RequestOptions, type RetryOptions, Transport } from './transport.js'
+import {
+  type RateLimitInfo,
+  type RawResponse,
+  type RequestOptions,
+  type RetryOptions,
+  Transport,
+} from './transport.js'
 import type { HttpStack } from './wire.js'
 
 /** Password login (sessions expire; prefer a bot token for long-running bots). */
@@ -224,6 +230,23 @@ export class Client extends TypedEmitter<ClientEvents> {
    */
   request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     return this.#transport.request<T>(method.toUpperCase(), path.startsWith('/') ? path : `/${path}`, opts)
+  }
+
+  /**
+   * Like {@link request}, with the response's status and headers.
+   *
+   * @example
+   * ```ts
+   * const { status, headers, data } = await mm.requestFull('GET', '/users/me')
+   * console.log(status, headers['x-request-id'], data)
+   * ```
+   */
+  requestFull<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse<T>> {
+    return this.#transport.requestFull<T>(
+      method.toUpperCase(),
+      path.startsWith('/') ? path : `/${path}`,
+      opts,
+    )
   }
 
   async #postAbsolute(url: string, body: unknown): Promise<string> {

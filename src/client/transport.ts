@@ -12,7 +12,16 @@ import { redactString } from '../core/redact.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { ServerUrl } from '../core/url.js'
 import { apiErrorFor, NetworkError, NotMattermostError, RateLimitedError, TimeoutError } from './errors.js'
-import { type HttpStack, isStream, TIMEOUT_CODES, type Wire, type WireResponse } from './wire.js'
+import {
+  type HttpStack,
+  isStream,
+  TIMEOUT_CODES,
+  type Wire,
+  WireBodyError,
+  type WireRequest,
+  type WireResponse,
+  type WireText,
+} from './wire.js'
 import { createWire } from './wire-auto.js'
 
 /** Query values: `undefined` entries are skipped, arrays repeat the key. */
@@ -220,7 +229,23 @@ export class Transport {
     opts: RequestOptions = {},
   ): Promise<{ status: number; headers: RawResponse['headers']; body: Readable }> {
     if (this.opts.verifyServer) await this.verify()
-    const { res, release } = await this.dispatch(method, path, opts, false)
+    if (opts.signal?.aborted) throw this.wireError(opts.signal.reason, method, path, opts, 0)
+    const req = this.prepare(method, path, opts, false)
+    await this.take(opts.signal)
+    let res: WireResponse
+    try {
+      res = await this.wire().request(req)
+    } catch (err) {
+      this.release()
+      throw this.wireError(err, method, path, opts, req.timeoutMs)
+    }
+    let released = false
+    const release = (): void => {
+      if (!released) {
+        released = true
+        this.release()
+      }
+    }
     const shownPath = redactString(buildPath(path, opts.query))
     if (res.status >= 400) {
       const text = await res.text().finally(release)
@@ -239,67 +264,67 @@ export class Transport {
     return { status: res.status, headers: res.headers, body }
   }
 
-  private async dispatch(
+  /** Take a concurrency slot (wait for one when all are taken). */
+  private take(signal: AbortSignal | undefined): Promise<void> | undefined {
+    if (this.#active >= this.opts.maxConcurrency) return this.acquire(signal)
+    this.#active++
+    return undefined
+  }
+
+  /** The wire request: headers (auth, user agent, content type) and the encoded body. */
+  private prepare(method: string, path: string, opts: RequestOptions, idempotent: boolean): WireRequest {
+    const headers: Record<string, string> = opts.headers
+      ? { 'user-agent': this.opts.userAgent, accept: 'application/json', ...opts.headers }
+      : { 'user-agent': this.opts.userAgent, accept: 'application/json' }
+    const token = opts.anonymous ? undefined : this.opts.getToken()
+    if (token) headers.authorization = `Bearer ${token}`
+    const given = opts.body
+    let body: string | Buffer | Readable | undefined
+    if (given !== undefined) {
+      if (isPlainJson(given) || !(Buffer.isBuffer(given) || typeof given === 'string' || isStream(given))) {
+        body = JSON.stringify(given)
+        headers['content-type'] = 'application/json'
+      } else {
+        body = given as Buffer | Readable | string
+        headers['content-type'] = opts.contentType ?? 'application/octet-stream'
+      }
+    }
+    return {
+      method,
+      path: this.#apiPath + buildPath(path, opts.query),
+      headers,
+      body,
+      timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
+      // The wire's timers: no per-request AbortSignal unless the caller gave one.
+      signal: opts.signal,
+      idempotent,
+    }
+  }
+
+  /** Map a wire failure to a typed error. */
+  private wireError(
+    err: unknown,
     method: string,
     path: string,
     opts: RequestOptions,
-    idempotent: boolean,
-  ): Promise<{ res: WireResponse; release: () => void }> {
-    const wire = this.wire()
-    if (this.#active >= this.opts.maxConcurrency) await this.acquire(opts.signal)
-    else this.#active++
-    let released = false
-    const release = (): void => {
-      if (!released) {
-        released = true
-        this.release()
-      }
-    }
-    const headers: Record<string, string> = {
-      'user-agent': this.opts.userAgent,
-      accept: 'application/json',
-      ...opts.headers,
-    }
-    const token = opts.anonymous ? undefined : this.opts.getToken()
-    if (token) headers.authorization = `Bearer ${token}`
-    let body: string | Buffer | Readable | undefined
-    if (opts.body !== undefined) {
-      if (Buffer.isBuffer(opts.body) || isStream(opts.body) || typeof opts.body === 'string') {
-        body = opts.body as Buffer | Readable | string
-        headers['content-type'] = opts.contentType ?? 'application/octet-stream'
-      } else {
-        body = JSON.stringify(opts.body)
-        headers['content-type'] = 'application/json'
-      }
-    }
-    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs
-    const fullPath = this.#apiPath + buildPath(path, opts.query)
-    try {
-      // The wire's coarse timeout clock (undici: its own timers): no per-request AbortSignal
-      // unless the caller gave one.
-      const res = await wire.request({
-        method,
-        path: fullPath,
-        headers,
-        body,
-        timeoutMs,
-        signal: opts.signal,
-        idempotent,
-      })
-      return { res, release }
-    } catch (err) {
-      release()
-      const shownPath = redactString(buildPath(path, opts.query))
-      if (opts.signal?.aborted)
-        throw new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
-      const code = (err as { code?: string }).code ?? ''
-      if (TIMEOUT_CODES.has(code)) throw new TimeoutError({ method, path: shownPath, timeoutMs })
-      throw new NetworkError(
-        `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
+    timeoutMs: number,
+  ): Error {
+    const shownPath = redactString(buildPath(path, opts.query))
+    if (opts.signal?.aborted)
+      return new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
+    const code = (err as { code?: string }).code ?? ''
+    if (TIMEOUT_CODES.has(code)) return new TimeoutError({ method, path: shownPath, timeoutMs })
+    if (err instanceof WireBodyError)
+      return new NetworkError(
+        `${method} ${shownPath} failed while reading the response`,
         { method, path: shownPath },
-        redactString(String((err as Error).message ?? err)),
+        redactString(err.message),
       )
-    }
+    return new NetworkError(
+      `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
+      { method, path: shownPath },
+      redactString(String((err as Error).message ?? err)),
+    )
   }
 
   private async send(
@@ -310,30 +335,21 @@ export class Transport {
     idempotent: boolean,
   ): Promise<RawResponse> {
     const started = this.#debug ? Date.now() : 0
-    const { res, release } = await this.dispatch(method, path, opts, idempotent)
-    let text: string
+    if (opts.signal?.aborted) throw this.wireError(opts.signal.reason, method, path, opts, 0)
+    const req = this.prepare(method, path, opts, idempotent)
+    await this.take(opts.signal)
+    let res: WireText
     try {
-      text = await res.text()
+      res = await this.wire().requestText(req)
     } catch (err) {
-      const code = (err as { code?: string }).code ?? ''
-      if (TIMEOUT_CODES.has(code))
-        throw new TimeoutError({
-          method,
-          path: redactString(path),
-          timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
-        })
-      throw new NetworkError(
-        `${method} ${redactString(path)} failed while reading the response`,
-        { method, path: redactString(path) },
-        String(err),
-      )
+      throw this.wireError(err, method, path, opts, req.timeoutMs)
     } finally {
-      release()
+      this.release()
     }
     this.observeLimits(res.headers)
-    const type = header(res.headers, 'content-type')
+    const text = res.text
     let data: unknown = text
-    if (type.startsWith('application/json') && text) {
+    if (text && header(res.headers, 'content-type').startsWith('application/json')) {
       try {
         data = JSON.parse(text)
       } catch {
@@ -369,6 +385,13 @@ export class Transport {
     this.#wire = undefined
     await wire?.close()
   }
+}
+
+/** An object literal or array: sent as JSON without probing for streams. */
+function isPlainJson(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null || Array.isArray(v)
 }
 
 function header(headers: RawResponse['headers'], name: string): string {

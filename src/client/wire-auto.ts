@@ -6,15 +6,9 @@
  * @module
  */
 
-import {
-  type HttpStack,
-  UndiciWire,
-  type Wire,
-  type WireOptions,
-  type WireRequest,
-  type WireResponse,
-} from './wire.js'
+import type { HttpStack, Wire, WireOptions, WireRequest, WireResponse, WireText } from './wire.js'
 import { NodeWire } from './wire-node.js'
+import { UndiciWire } from './wire-undici.js'
 
 /** @internal In-flight requests at which `auto` moves to undici. */
 export const AUTO_IN_FLIGHT = 8
@@ -36,8 +30,15 @@ export class AutoWire implements Wire {
     this.#undici = new UndiciWire(opts)
   }
 
-  async request(req: WireRequest): Promise<WireResponse> {
-    if (this.#switched) return this.#undici.request(req)
+  request(req: WireRequest): Promise<WireResponse> {
+    return this.#switched ? this.#undici.request(req) : this.#onNode(() => this.#node.request(req))
+  }
+
+  requestText(req: WireRequest): Promise<WireText> {
+    return this.#switched ? this.#undici.requestText(req) : this.#onNode(() => this.#node.requestText(req))
+  }
+
+  async #onNode<T>(send: () => Promise<T>): Promise<T> {
     const second = Math.floor(Date.now() / 1000)
     if (second !== this.#second) {
       this.#second = second
@@ -58,7 +59,7 @@ export class AutoWire implements Wire {
       )
     }
     try {
-      return await this.#node.request(req)
+      return await send()
     } finally {
       this.#inFlight--
     }

@@ -9,10 +9,12 @@ import { builtin } from '../core/builtins.js'
 import { CoarseClock } from './clock.js'
 import {
   isStream,
+  readText,
   type Wire,
   type WireOptions,
   type WireRequest,
   type WireResponse,
+  type WireText,
   WireTimeoutError,
 } from './wire.js'
 
@@ -48,6 +50,10 @@ export class NodeWire implements Wire {
 
   request(req: WireRequest): Promise<WireResponse> {
     return this.#send(req, req.idempotent && !isStream(req.body))
+  }
+
+  requestText(req: WireRequest): Promise<WireText> {
+    return this.request(req).then(readText)
   }
 
   #send(req: WireRequest, mayResend: boolean): Promise<WireResponse> {

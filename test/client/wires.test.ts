@@ -3,12 +3,52 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { AbortError, AuthError, Client, TimeoutError } from '../../src/index.js'
+import { AbortError, AuthError, Client, NetworkError, TimeoutError } from '../../src/index.js'
 
 let emu: Emulator
 let slow: Server
 let slowUrl: string
+let odd: Server
+let oddUrl: string
+let oddSockets = 0
 beforeAll(async () => {
+  // A loopback server with the awkward answers: a body cut after the headers, a big body in
+  // many chunks, repeated headers, and keep-alive sockets it closes right after answering.
+  odd = createServer((req, res) => {
+    const path = req.url ?? ''
+    if (path.endsWith('/system/ping')) {
+      res.setHeader('content-type', 'application/json')
+      res.end('{"status":"OK"}')
+    } else if (path.endsWith('/cut')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.write('{"partial":')
+      setTimeout(() => res.socket?.destroy(), 20)
+    } else if (path.endsWith('/big')) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      const items = Array.from({ length: 20_000 }, (_, i) => ({ i, s: 'é✓'.repeat(3) }))
+      const text = JSON.stringify(items)
+      // written in pieces that split multi-byte characters
+      const bytes = Buffer.from(text)
+      for (let at = 0; at < bytes.length; at += 4093) res.write(bytes.subarray(at, at + 4093))
+      res.end()
+    } else if (path.endsWith('/cookies')) {
+      res.setHeader('set-cookie', ['a=1', 'b=2'])
+      res.setHeader('content-type', 'application/json')
+      res.end('{"ok":true}')
+    } else if (path.endsWith('/close-after')) {
+      res.setHeader('content-type', 'application/json')
+      res.end('{"ok":true}', () => setTimeout(() => res.socket?.destroy(), 10))
+    } else {
+      res.statusCode = 404
+      res.end()
+    }
+  })
+  odd.on('connection', () => {
+    oddSockets++
+  })
+  await new Promise<void>(r => odd.listen(0, '127.0.0.1', r))
+  oddUrl = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`
+
   emu = await startEmulator()
   // A loopback server that answers /system/ping at once and everything else after 2 s.
   slow = createServer((req, res) => {
@@ -24,6 +64,8 @@ beforeAll(async () => {
   slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`
 })
 afterAll(async () => {
+  odd.closeAllConnections()
+  await new Promise(r => odd.close(r))
   slow.closeAllConnections()
   await new Promise(r => slow.close(r))
   await emu.stop()
@@ -119,6 +161,50 @@ describe.each(['node', 'undici', 'auto'] as const)('http: %s', http => {
       expect(updated.url).toBe('http://127.0.0.1:9/hook')
       const again = await c.commands.update(cmd.id, { ...updated, display_name: 'full' })
       expect(again.display_name).toBe('full')
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('a body cut after the headers → NetworkError; big bodies in many chunks decode whole', async () => {
+    const c = new Client({ url: oddUrl, token: 't', http, retry: false })
+    try {
+      const err = (await c.request('GET', '/cut').catch((e: unknown) => e)) as Error
+      expect(err).toBeInstanceOf(NetworkError)
+      expect(String(err.message)).toMatch(/reading the response/)
+      const big = await c.request<Array<{ i: number; s: string }>>('GET', '/big')
+      expect(big).toHaveLength(20_000)
+      expect(big[19_999]).toEqual({ i: 19_999, s: 'é✓é✓é✓' })
+      const full = await c.requestFull('GET', '/cookies')
+      expect(full.headers['set-cookie']).toEqual(['a=1', 'b=2'])
+      expect(full.data).toEqual({ ok: true })
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('an idempotent call on a keep-alive socket the server closed is sent again', async () => {
+    const c = new Client({ url: oddUrl, token: 't', http, retry: false })
+    try {
+      for (let i = 0; i < 5; i++) {
+        await expect(c.request('GET', '/close-after')).resolves.toEqual({ ok: true })
+        await new Promise(r => setTimeout(r, 30))
+      }
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('an AbortSignal already aborted rejects with AbortError and sends nothing', async () => {
+    const c = new Client({ url: oddUrl, token: 't', http, retry: false })
+    try {
+      await c.request('GET', '/cookies')
+      await new Promise(r => setTimeout(r, 20))
+      const before = oddSockets
+      await expect(c.request('GET', '/big', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+        AbortError,
+      )
+      expect(oddSockets).toBe(before)
     } finally {
       await c.close()
     }

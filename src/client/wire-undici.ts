@@ -1,0 +1,199 @@
+/**
+ * Internal: the undici wire. One `Pool`, created (and undici loaded) on the first request.
+ * Requests whose body is read whole go through `Pool.dispatch` with a small handler that
+ * collects the chunks: no response stream, no async resource, no `Readable` per request. Only
+ * downloads use `Pool.request` and its body stream. Timeouts are undici's own timers.
+ * @module
+ */
+import type { Dispatcher, Pool } from 'undici'
+import {
+  isStream,
+  TIMEOUT_CODES,
+  type Wire,
+  WireBodyError,
+  type WireOptions,
+  type WireRequest,
+  type WireResponse,
+  type WireText,
+} from './wire.js'
+
+let undiciModule: Promise<typeof import('undici')> | undefined
+
+/** @internal Load undici once per process. */
+export function loadUndici(): Promise<typeof import('undici')> {
+  undiciModule ??= import('undici')
+  return undiciModule
+}
+
+/** @internal */
+export class UndiciWire implements Wire {
+  #pool: Pool | undefined
+  #loading: Promise<Pool> | undefined
+  constructor(private readonly opts: WireOptions) {}
+
+  /** Load undici and open the pool (for `auto`, before switching to it). */
+  ready(): Promise<Pool> {
+    if (this.#pool) return Promise.resolve(this.#pool)
+    this.#loading ??= loadUndici().then(({ Pool }) => {
+      this.#pool = new Pool(this.opts.origin.origin, {
+        connections: this.opts.connections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: {
+          rejectUnauthorized: this.opts.tls.rejectUnauthorized,
+          ...(this.opts.tls.ca ? { ca: this.opts.tls.ca } : {}),
+        },
+      })
+      return this.#pool
+    })
+    return this.#loading
+  }
+
+  get loaded(): boolean {
+    return this.#pool !== undefined
+  }
+
+  async request(req: WireRequest): Promise<WireResponse> {
+    try {
+      return await this.#stream(req)
+    } catch (err) {
+      if (!resendable(err, req)) throw err
+      return this.#stream(req)
+    }
+  }
+
+  async requestText(req: WireRequest): Promise<WireText> {
+    const pool = this.#pool ?? (await this.ready())
+    try {
+      return await collect(pool, req)
+    } catch (err) {
+      if (!resendable(err, req)) throw err
+      return collect(pool, req)
+    }
+  }
+
+  async #stream(req: WireRequest): Promise<WireResponse> {
+    const pool = this.#pool ?? (await this.ready())
+    const res = await pool.request({
+      method: req.method as Dispatcher.HttpMethod,
+      path: req.path,
+      headers: req.headers,
+      body: req.body ?? null,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+      ...(req.signal ? { signal: req.signal } : {}),
+    })
+    const body = res.body
+    return { status: res.statusCode, headers: res.headers, stream: () => body, text: () => body.text() }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.#pool
+    this.#pool = undefined
+    this.#loading = undefined
+    await pool?.close()
+  }
+}
+
+/** A keep-alive socket the server had closed before any answer: an idempotent request goes once more, at once. */
+function resendable(err: unknown, req: WireRequest): boolean {
+  return (err as { code?: string }).code === 'UND_ERR_SOCKET' && req.idempotent && !isStream(req.body)
+}
+
+/** Send `req` through `pool.dispatch` and collect the whole body. */
+function collect(pool: Pool, req: WireRequest): Promise<WireText> {
+  return new Promise<WireText>((resolve, reject) => {
+    const handler = new TextHandler(resolve, reject, req.signal)
+    pool.dispatch(
+      {
+        method: req.method as Dispatcher.HttpMethod,
+        path: req.path,
+        headers: req.headers,
+        body: req.body ?? null,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      },
+      handler,
+    )
+  })
+}
+
+/**
+ * undici's dispatch handler (the callbacks its own `request()` is built on), collecting the
+ * body chunks and settling one promise.
+ */
+class TextHandler {
+  #abort: ((reason?: Error) => void) | undefined
+  #status = 0
+  #raw: Buffer[] | undefined
+  #chunks: Buffer[] = []
+  #settled = false
+  readonly #onAbort: (() => void) | undefined
+
+  constructor(
+    private readonly resolve: (t: WireText) => void,
+    private readonly reject: (err: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal) {
+      this.#onAbort = () => this.#abort?.(signal.reason as Error)
+      signal.addEventListener('abort', this.#onAbort, { once: true })
+    }
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.signal?.aborted) abort(this.signal.reason as Error)
+    else this.#abort = abort
+  }
+
+  onHeaders(status: number, raw: Buffer[]): boolean {
+    if (status < 200) return true
+    this.#status = status
+    this.#raw = raw
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#chunks.push(chunk)
+    return true
+  }
+
+  onComplete(): void {
+    if (this.#settled) return
+    this.#done()
+    const c = this.#chunks
+    const text =
+      c.length === 0 ? '' : c.length === 1 ? (c[0] as Buffer).toString() : Buffer.concat(c).toString()
+    this.resolve({ status: this.#status, headers: parseHeaders(this.#raw ?? []), text })
+  }
+
+  onError(err: Error): void {
+    if (this.#settled) return
+    this.#done()
+    const timeout = TIMEOUT_CODES.has((err as { code?: string }).code ?? '')
+    // After the headers: the answer was cut (as reading a body stream fails).
+    this.reject(
+      this.#raw && !timeout && !this.signal?.aborted ? new WireBodyError(err.message, { cause: err }) : err,
+    )
+  }
+
+  #done(): void {
+    this.#settled = true
+    if (this.#onAbort) this.signal?.removeEventListener('abort', this.#onAbort)
+  }
+}
+
+/** Raw header pairs to an object: lower-case names, repeated names as arrays (as undici does). */
+function parseHeaders(raw: Buffer[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase()
+    if (name === '__proto__') continue
+    const value = (raw[i + 1] as Buffer).toString('latin1')
+    const seen = out[name]
+    if (seen === undefined) out[name] = value
+    else if (typeof seen === 'string') out[name] = [seen, value]
+    else seen.push(value)
+  }
+  return out
+}
