@@ -7,9 +7,9 @@ import { performance } from 'node:perf_hooks'
 
 const rows = []
 
-/** Record one row of the table: our figure, the reference (same run) and the target. */
+/** Record one row of the table: our figure, the reference (same run) and the target (`pass: null`: a row for information, no target). */
 export const row = (name, ours, reference, target, pass) => {
-  rows.push({ name, ours, reference, target, pass: pass ? 'yes' : 'NO' })
+  rows.push({ name, ours, reference, target, pass: pass === null ? '—' : pass ? 'yes' : 'NO' })
   console.error(`  ${name}: ${ours} (ref ${reference})`)
 }
 export const median = a => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]
