@@ -5,18 +5,21 @@
  * An event is serialised once per broadcast (a UTF-8 "prefix": the JSON without its closing
  * brace); each connection's frame is that prefix plus `,"seq":N}`. Frames wait in the
  * connection's outbox and leave in one socket write when the outbox is flushed. When the hub is
- * quiet (the last flush wrote fewer than `BUSY_FRAMES` frames) a flush runs at the end of the
- * current turn of the event loop, so a bot's round trip gains no latency; when it is busy,
+ * quiet (fewer than `BUSY_FRAMES` frames flushed in the last 10–20 ms) a flush runs at the end of
+ * the current turn of the event loop, so a bot's round trip gains no latency; when it is busy,
  * flushes are at most one per `COALESCE_MS`, so a connection gets its events in few large writes
- * instead of one syscall (and one read on the client) per event.
+ * instead of one syscall (and one read on the client) per event. All the outboxes of one flush
+ * are built into a single buffer; each socket writes its slice.
  * @module
  */
 import type { Duplex } from 'node:stream'
 
 /** Minimum time between two flushes while the hub is busy (the most a frame then waits). */
-export const COALESCE_MS = 2
-/** A flush that wrote at least this many frames means "busy": the next one is coalesced. */
-export const BUSY_FRAMES = 512
+export const COALESCE_MS = 4
+/** Frames flushed within the last `WINDOW_MS`–2×`WINDOW_MS` that mean "busy": flushes are then coalesced. */
+export const BUSY_FRAMES = 1500
+/** The length of one counting window. */
+const WINDOW_MS = 10
 
 /** The longest frame header (a 64-bit length). */
 const MAX_HEADER = 10
@@ -53,23 +56,49 @@ export class Outbox {
     this.#bytes = 0
   }
 
-  /** All queued frames in one buffer (then empty). */
-  drain(): Buffer {
-    const out = Buffer.allocUnsafe(this.#bytes)
-    let at = 0
+  /** Bytes {@link drainInto} needs at most. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Write all queued frames into `out` from `at` (then empty); returns the end offset. */
+  drainInto(out: Buffer, at: number): number {
     const { parts, seqs } = this
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!
       const seq = seqs[i]!
-      const tail = seq < 0 ? '' : `,"seq":${seq}}`
-      const len = part.length + tail.length
-      at = writeHeader(out, at, len)
+      if (seq < 0) {
+        at = writeHeader(out, at, part.length)
+        at += part.copy(out, at)
+        continue
+      }
+      const digits = digitCount(seq)
+      at = writeHeader(out, at, part.length + SEQ_KEY.length + digits + 1)
       at += part.copy(out, at)
-      if (tail) at += out.write(tail, at, 'latin1')
+      at += SEQ_KEY.copy(out, at)
+      // the digits of seq, written backwards: no string per frame
+      let n = seq
+      for (let d = at + digits - 1; d >= at; d--) {
+        out[d] = 48 + (n % 10)
+        n = Math.floor(n / 10)
+      }
+      at += digits
+      out[at++] = 0x7d // }
     }
     this.clear()
-    return at === out.length ? out : out.subarray(0, at)
+    return at
   }
+}
+
+const SEQ_KEY = Buffer.from(',"seq":')
+
+function digitCount(n: number): number {
+  let d = 1
+  while (n >= 10) {
+    n = Math.floor(n / 10)
+    d++
+  }
+  return d
 }
 
 /** Write a final, unmasked text-frame header for a payload of `len` bytes; returns the new offset. */
@@ -104,7 +133,9 @@ export class Flusher {
   readonly #pending = new Set<FlushTarget>()
   #scheduled = false
   #last = 0
-  #lastFrames = 0
+  #windowStart = 0
+  #windowFrames = 0
+  #previousFrames = 0
   #timer: NodeJS.Timeout | undefined
 
   constructor(private readonly maxBuffered: number) {}
@@ -114,7 +145,8 @@ export class Flusher {
     this.#pending.add(t)
     if (this.#scheduled) return
     this.#scheduled = true
-    const wait = this.#lastFrames < BUSY_FRAMES ? 0 : this.#last + COALESCE_MS - performance.now()
+    const busy = this.#windowFrames + this.#previousFrames >= BUSY_FRAMES
+    const wait = busy ? this.#last + COALESCE_MS - performance.now() : 0
     if (wait <= 0) setImmediate(this.#flush)
     else this.#timer = setTimeout(this.#flush, Math.ceil(wait))
   }
@@ -128,8 +160,16 @@ export class Flusher {
   readonly #flush = (): void => {
     this.#scheduled = false
     this.#timer = undefined
-    this.#last = performance.now()
+    const now = performance.now()
+    this.#last = now
+    if (now - this.#windowStart >= WINDOW_MS) {
+      this.#previousFrames = now - this.#windowStart < 2 * WINDOW_MS ? this.#windowFrames : 0
+      this.#windowFrames = 0
+      this.#windowStart = now
+    }
     let frames = 0
+    let bytes = 0
+    const live: Array<[FlushTarget, Duplex]> = []
     for (const t of this.#pending) {
       frames += t.outbox.size
       const sock = t.socket()
@@ -142,10 +182,19 @@ export class Flusher {
         t.overflow()
         continue
       }
-      sock.write(t.outbox.drain())
+      bytes += t.outbox.bytes
+      live.push([t, sock])
     }
-    this.#lastFrames = frames
     this.#pending.clear()
+    this.#windowFrames += frames
+    // One allocation for the whole flush; each socket writes its own slice of it.
+    const out = Buffer.allocUnsafe(bytes)
+    let at = 0
+    for (const [t, sock] of live) {
+      const end = t.outbox.drainInto(out, at)
+      sock.write(out.subarray(at, end))
+      at = end
+    }
   }
 
   close(): void {
