@@ -9,6 +9,18 @@ import { MatterkitError } from '../core/errors.js'
 import type { RealtimeEventMap } from '../realtime/events.js'
 import { type CommandSpec, commandHelp, parseCommand } from './args.js'
 import { compose, type Middleware, type NextFunction } from './compose.js'
+import {
+  answering,
+  BotError,
+  flatten,
+  type Handler,
+  idMatches,
+  type MiddlewareLike,
+  pass,
+  REGISTRY,
+  Registry,
+  triggerAndHandlers,
+} from './composer-parts.js'
 import type { Context } from './context.js'
 import type {
   ActionContext,
@@ -21,101 +33,7 @@ import type {
 } from './contexts.js'
 import { matchTrigger, type Trigger } from './matchers.js'
 
-/**
- * Middleware, or anything with a `middleware()` method (a `Composer`).
- *
- * @example
- * ```ts
- * const admin = new Composer<AnyContext>()
- * bot.use(admin) // a Composer is a MiddlewareLike
- * ```
- */
-export type MiddlewareLike<C> = Middleware<C> | { middleware(): Middleware<C> }
-
-/**
- * A listener's handler. For commands, actions, dialogs and webhooks a returned string or object is
- * the answer to Mattermost.
- *
- * @example
- * ```ts
- * const h: Handler<CommandContext> = ctx => `Hello @${ctx.command.user_name}`
- * ```
- */
-export type Handler<C> = (ctx: C, next: NextFunction) => unknown
-
-/**
- * An error thrown by a handler or middleware, with the context it was handling.
- *
- * @example
- * ```ts
- * bot.catch(err => console.error(`${err.ctx.kind} failed:`, err.error))
- * ```
- */
-export class BotError extends MatterkitError {
-  constructor(
-    readonly error: unknown,
-    readonly ctx: Context,
-  ) {
-    super('MK_ERR_HANDLER', `A ${ctx.kind} handler failed: ${(error as Error)?.message ?? String(error)}`, {
-      cause: error,
-    })
-  }
-  override toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, kind: this.ctx.kind }
-  }
-}
-
-/** Where the command specs of a composer tree are collected (for help and registration). */
-class Registry {
-  readonly commands = new Map<string, CommandSpec>()
-  usesHttp = false
-  parent: Registry | undefined
-  add(trigger: string, spec: CommandSpec): void {
-    this.commands.set(trigger, spec)
-    this.parent?.add(trigger, spec)
-  }
-  markHttp(): void {
-    this.usesHttp = true
-    this.parent?.markHttp()
-  }
-  adopt(child: Registry): void {
-    if (child === this) return
-    child.parent = this
-    for (const [t, s] of child.commands) this.add(t, s)
-    if (child.usesHttp) this.markHttp()
-  }
-}
-
-const REGISTRY = Symbol('matterkit.registry')
-
-function flatten<C>(m: MiddlewareLike<C>): Middleware<C> {
-  return typeof m === 'function' ? m : m.middleware()
-}
-const pass: Middleware<unknown> = (_ctx, next) => next()
-
-/** Set a handler's returned value as the answer (commands, actions, dialogs, webhooks). */
-function answering<C>(h: Handler<C>): Middleware<C> {
-  return async (ctx, next) => {
-    const out = await h(ctx, next)
-    if (out !== undefined && typeof ctx === 'object' && ctx !== null && 'response' in ctx) {
-      const c = ctx as { response: unknown }
-      if (c.response === undefined && (typeof out === 'string' || typeof out === 'object')) c.response = out
-    }
-  }
-}
-
-/** Split `(trigger?, ...handlers)`: a single function argument is the handler. */
-function triggerAndHandlers<C>(args: unknown[]): [Trigger | undefined, Handler<C>[]] {
-  if (args.length === 1 && typeof args[0] === 'function') return [undefined, args as Handler<C>[]]
-  return [args[0] as Trigger | undefined, args.slice(1) as Handler<C>[]]
-}
-
-/** An id equals `want`, or matches it when it is a RegExp. */
-function idMatches(want: string | RegExp, got: string): boolean {
-  if (typeof want === 'string') return want === got
-  want.lastIndex = 0
-  return want.test(got)
-}
+export { BotError, type Handler, type MiddlewareLike }
 
 /**
  * A tree of middleware with routing methods. `Bot` is a `Composer`; make groups with `new
