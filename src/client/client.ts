@@ -229,7 +229,7 @@ export class Client extends TypedEmitter<ClientEvents> {
    * ```
    */
   request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    return this.#transport.request<T>(method.toUpperCase(), path.startsWith('/') ? path : `/${path}`, opts)
+    return this.#transport.request<T>(method.toUpperCase(), rawPath(path), opts)
   }
 
   /**
@@ -241,12 +241,16 @@ export class Client extends TypedEmitter<ClientEvents> {
    * console.log(status, headers['x-request-id'], data)
    * ```
    */
-  requestFull<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse<T>> {
-    return this.#transport.requestFull<T>(
-      method.toUpperCase(),
-      path.startsWith('/') ? path : `/${path}`,
-      opts,
-    )
+  async requestFull<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<RawResponse<T>> {
+    const res = await this.#transport.requestFull<T>(method.toUpperCase(), rawPath(path), opts)
+    hideSecretHeaders(res.headers)
+    const token = res.headers.token
+    if (typeof token === 'string' && token) globalSecrets.add(token)
+    return res
   }
 
   async #postAbsolute(url: string, body: unknown): Promise<string> {
@@ -290,5 +294,20 @@ export class Client extends TypedEmitter<ClientEvents> {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString()
+  }
+}
+
+/** A raw-call path with its leading slash. */
+function rawPath(path: string): string {
+  return path.startsWith('/') ? path : `/${path}`
+}
+
+/** Headers that carry a session: readable, but left out of inspect, JSON and spreads. */
+const SECRET_HEADERS = ['token', 'set-cookie'] as const
+
+function hideSecretHeaders(headers: RawResponse['headers']): void {
+  for (const name of SECRET_HEADERS) {
+    if (headers[name] === undefined) continue
+    Object.defineProperty(headers, name, { enumerable: false })
   }
 }

@@ -231,7 +231,8 @@ export class Transport {
     if (this.opts.verifyServer) await this.verify()
     if (opts.signal?.aborted) throw this.wireError(opts.signal.reason, method, path, opts, 0)
     const req = this.prepare(method, path, opts, false)
-    await this.take(opts.signal)
+    const slot = this.take(opts.signal)
+    if (slot) await slot
     let res: WireResponse
     try {
       res = await this.wire().request(req)
@@ -281,12 +282,12 @@ export class Transport {
     const given = opts.body
     let body: string | Buffer | Readable | undefined
     if (given !== undefined) {
-      if (isPlainJson(given) || !(Buffer.isBuffer(given) || typeof given === 'string' || isStream(given))) {
+      if (typeof given === 'string' || Buffer.isBuffer(given) || isStream(given)) {
+        body = given
+        headers['content-type'] = opts.contentType ?? 'application/octet-stream'
+      } else {
         body = JSON.stringify(given)
         headers['content-type'] = 'application/json'
-      } else {
-        body = given as Buffer | Readable | string
-        headers['content-type'] = opts.contentType ?? 'application/octet-stream'
       }
     }
     return {
@@ -337,7 +338,8 @@ export class Transport {
     const started = this.#debug ? Date.now() : 0
     if (opts.signal?.aborted) throw this.wireError(opts.signal.reason, method, path, opts, 0)
     const req = this.prepare(method, path, opts, idempotent)
-    await this.take(opts.signal)
+    const slot = this.take(opts.signal)
+    if (slot) await slot
     let res: WireText
     try {
       res = await this.wire().requestText(req)
@@ -385,13 +387,6 @@ export class Transport {
     this.#wire = undefined
     await wire?.close()
   }
-}
-
-/** An object literal or array: sent as JSON without probing for streams. */
-function isPlainJson(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null || Array.isArray(v)
 }
 
 function header(headers: RawResponse['headers'], name: string): string {

@@ -53,38 +53,25 @@ export class UndiciWire implements Wire {
     return this.#pool !== undefined
   }
 
-  async request(req: WireRequest): Promise<WireResponse> {
-    try {
-      return await this.#stream(req)
-    } catch (err) {
-      if (!resendable(err, req)) throw err
-      return this.#stream(req)
-    }
+  request(req: WireRequest): Promise<WireResponse> {
+    return this.#once(req, stream)
   }
 
-  async requestText(req: WireRequest): Promise<WireText> {
-    const pool = this.#pool ?? (await this.ready())
-    try {
-      return await collect(pool, req)
-    } catch (err) {
-      if (!resendable(err, req)) throw err
-      return collect(pool, req)
-    }
+  requestText(req: WireRequest): Promise<WireText> {
+    return this.#once(req, collect)
   }
 
-  async #stream(req: WireRequest): Promise<WireResponse> {
+  /** Send with `send`; a keep-alive socket the server had closed before any answer gets an idempotent request sent once more, at once. */
+  async #once<T>(req: WireRequest, send: (pool: Pool, req: WireRequest) => Promise<T>): Promise<T> {
     const pool = this.#pool ?? (await this.ready())
-    const res = await pool.request({
-      method: req.method as Dispatcher.HttpMethod,
-      path: req.path,
-      headers: req.headers,
-      body: req.body ?? null,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-      ...(req.signal ? { signal: req.signal } : {}),
-    })
-    const body = res.body
-    return { status: res.statusCode, headers: res.headers, stream: () => body, text: () => body.text() }
+    try {
+      return await send(pool, req)
+    } catch (err) {
+      const resendable =
+        (err as { code?: string }).code === 'UND_ERR_SOCKET' && req.idempotent && !isStream(req.body)
+      if (!resendable) throw err
+      return send(pool, req)
+    }
   }
 
   async close(): Promise<void> {
@@ -95,26 +82,29 @@ export class UndiciWire implements Wire {
   }
 }
 
-/** A keep-alive socket the server had closed before any answer: an idempotent request goes once more, at once. */
-function resendable(err: unknown, req: WireRequest): boolean {
-  return (err as { code?: string }).code === 'UND_ERR_SOCKET' && req.idempotent && !isStream(req.body)
+/** undici's options for `req` (timeouts are undici's own timers). */
+function options(req: WireRequest): Dispatcher.DispatchOptions {
+  return {
+    method: req.method as Dispatcher.HttpMethod,
+    path: req.path,
+    headers: req.headers,
+    body: req.body ?? null,
+    headersTimeout: req.timeoutMs,
+    bodyTimeout: req.timeoutMs,
+  }
+}
+
+/** Send `req` through `pool.request`, leaving the body as a stream (downloads). */
+async function stream(pool: Pool, req: WireRequest): Promise<WireResponse> {
+  const res = await pool.request({ ...options(req), ...(req.signal ? { signal: req.signal } : {}) })
+  const body = res.body
+  return { status: res.statusCode, headers: res.headers, stream: () => body, text: () => body.text() }
 }
 
 /** Send `req` through `pool.dispatch` and collect the whole body. */
 function collect(pool: Pool, req: WireRequest): Promise<WireText> {
   return new Promise<WireText>((resolve, reject) => {
-    const handler = new TextHandler(resolve, reject, req.signal)
-    pool.dispatch(
-      {
-        method: req.method as Dispatcher.HttpMethod,
-        path: req.path,
-        headers: req.headers,
-        body: req.body ?? null,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      },
-      handler,
-    )
+    pool.dispatch(options(req), new TextHandler(resolve, reject, req.signal))
   })
 }
 

@@ -325,4 +325,22 @@ describe('secrets', () => {
     await c.close()
     await p.close()
   })
+
+  it('requestFull keeps the login token readable but out of inspect, JSON and spreads', async () => {
+    const password = emu.seed.users.bob.password!
+    const c = new Client({ url: emu.url, token: emu.seed.users.alice.token })
+    const res = await c.requestFull<{ id: string }>('POST', 'users/login', {
+      body: { login_id: 'bob', password },
+    })
+    const token = res.headers.token
+    expect(typeof token).toBe('string')
+    expect(res.data.id).toBe(emu.seed.users.bob.id)
+    expect(res.headers['x-request-id']).toBeTruthy()
+    const dump = [inspect(res, { depth: 5 }), JSON.stringify(res), JSON.stringify({ ...res.headers })].join(
+      '\n',
+    )
+    expect(dump).toContain('x-request-id')
+    expect(dump).not.toContain(token as string)
+    await c.close()
+  })
 })
