@@ -9,9 +9,11 @@
  * the current turn of the event loop, so a bot's round trip gains no latency; when it is busy,
  * flushes are at most one per `COALESCE_MS`, so a connection gets its events in few large writes
  * instead of one syscall (and one read on the client) per event. All the outboxes of one flush
- * are built into a single buffer; each socket writes its slice.
+ * are built into a single buffer; each socket writes its slice, and the buffer serves the next
+ * flush too unless a socket still holds part of it.
  * @module
  */
+import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 
 /** Minimum time between two flushes while the hub is busy (the most a frame then waits). */
@@ -21,6 +23,8 @@ export const BUSY_FRAMES = 1500
 /** The length of one counting window. */
 const WINDOW_MS = 10
 
+/** The smallest flush buffer kept for reuse. */
+const ARENA_MIN = 64 * 1024
 /** The longest frame header (a 64-bit length). */
 const MAX_HEADER = 10
 /** The longest `,"seq":N}` tail (N up to Number.MAX_SAFE_INTEGER, 16 digits). */
@@ -137,6 +141,8 @@ export class Flusher {
   #windowFrames = 0
   #previousFrames = 0
   #timer: NodeJS.Timeout | undefined
+  /** The flush buffer, when no socket still holds a part of it. */
+  #arena: Buffer | undefined
 
   constructor(private readonly maxBuffered: number) {}
 
@@ -187,14 +193,24 @@ export class Flusher {
     }
     this.#pending.clear()
     this.#windowFrames += frames
-    // One allocation for the whole flush; each socket writes its own slice of it.
-    const out = Buffer.allocUnsafe(bytes)
+    // One buffer for the whole flush; each socket writes its own slice of it. The buffer is
+    // reused by the next flush when every socket took its slice whole (nothing left queued in
+    // the stream, so nothing refers to it): no per-flush allocation of external memory, which
+    // would otherwise drive V8 into a major GC every few hundred milliseconds under load.
+    let out = this.#arena
+    if (!out || out.length < bytes) out = Buffer.allocUnsafe(Math.max(bytes, ARENA_MIN))
+    this.#arena = undefined
     let at = 0
+    let held = false
     for (const [t, sock] of live) {
       const end = t.outbox.drainInto(out, at)
       sock.write(out.subarray(at, end))
+      // a net.Socket with nothing queued has handed the bytes to the kernel; any other stream
+      // may still hold the slice (a PassThrough keeps it unread), so it pins the buffer
+      if (sock.writableLength > 0 || !(sock instanceof Socket)) held = true
       at = end
     }
+    if (!held) this.#arena = out
   }
 
   close(): void {

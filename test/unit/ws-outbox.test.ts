@@ -67,3 +67,50 @@ describe('emulator outbox', () => {
     flusher.close()
   })
 })
+
+describe('emulator flush buffer reuse', () => {
+  it('a socket whose reader stalls keeps its bytes intact while later flushes reuse the buffer', async () => {
+    const { createServer, connect } = await import('node:net')
+    const accepted: import('node:net').Socket[] = []
+    const server = createServer(s => accepted.push(s))
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as import('node:net').AddressInfo).port
+    const clients = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')]
+    await Promise.all(clients.map(c => new Promise(r => c.once('connect', r))))
+    while (accepted.length < 2) await new Promise(r => setTimeout(r, 5))
+    const received = clients.map(() => [] as Buffer[])
+    clients[0]!.on('data', (d: Buffer) => received[0]!.push(d))
+    // client 1 reads nothing until the end: its kernel buffers fill, the server side queues
+    const flusher = new Flusher(1 << 30)
+    const targets = accepted.map(sock => ({
+      outbox: new Outbox(),
+      socket: () => sock,
+      overflow: () => {
+        throw new Error('no overflow expected')
+      },
+    }))
+    const FLUSHES = 60
+    const filler = 'x'.repeat(100_000)
+    const expected: string[][] = [[], []]
+    for (let f = 0; f < FLUSHES; f++) {
+      targets.forEach((t, i) => {
+        const prefix = `{"flush":${f},"to":${i},"pad":"${filler}"`
+        t.outbox.event(Buffer.from(prefix), f)
+        expected[i]!.push(`${prefix},"seq":${f}}`)
+        flusher.mark(t)
+      })
+      await new Promise(r => setImmediate(r))
+      await new Promise(r => setImmediate(r))
+    }
+    expect(accepted[1]!.writableLength).toBeGreaterThan(0) // the stall really happened
+    clients[1]!.on('data', (d: Buffer) => received[1]!.push(d))
+    const total = expected.map(e => e.reduce((n, s) => n + Buffer.byteLength(s) + 4, 0))
+    const size = (i: number) => received[i]!.reduce((n, b) => n + b.length, 0)
+    while (size(0) < total[0]! || size(1) < total[1]!) await new Promise(r => setTimeout(r, 10))
+    expect(frames(Buffer.concat(received[0]!))).toEqual(expected[0])
+    expect(frames(Buffer.concat(received[1]!))).toEqual(expected[1])
+    flusher.close()
+    for (const c of clients) c.destroy()
+    await new Promise(r => server.close(r))
+  })
+})
