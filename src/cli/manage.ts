@@ -98,15 +98,22 @@ export function registerManage(program: Command, cli: Cli): void {
       const c = client()
       const id = await channelId(c, ref)
       let after: string | undefined
+      // the posts already written in the last post's millisecond (others may share it)
+      const seen: string[] = []
       if (o.out && o.format === 'jsonl' && existsSync(o.out)) {
         const lines = readFileSync(o.out, 'utf8').trimEnd().split('\n').filter(Boolean)
-        if (lines.length) after = (JSON.parse(lines[lines.length - 1]!) as { id: string }).id
+        const written = lines.map(l => JSON.parse(l) as { id: string; create_at: number })
+        const last = written.at(-1)
+        if (last) {
+          after = last.id
+          for (const p of written) if (p.create_at === last.create_at) seen.push(p.id)
+        }
       }
       const stream = o.out ? createWriteStream(o.out, { flags: after ? 'a' : 'w' }) : undefined
       const write = (s: string) => (stream ? stream.write(`${s}\n`) : io.out(s))
       const names = new Map<string, string>()
       let n = 0
-      for await (const p of c.posts.iterateChannel(id, after ? { after } : {})) {
+      for await (const p of c.posts.iterateChannel(id, after ? { after, seen } : {})) {
         if (o.format === 'jsonl') write(JSON.stringify(p))
         else {
           if (!names.has(p.user_id)) names.set(p.user_id, (await c.users.get(p.user_id)).username)

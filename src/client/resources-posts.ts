@@ -14,6 +14,7 @@ import type {
   Reaction,
   StatusOK,
 } from '../types/index.js'
+import { walkPostsAfter } from './post-walk.js'
 import { enc, type Opts, o, type PageParams, type Requester } from './resource-base.js'
 
 export interface CreatePost {
@@ -68,7 +69,14 @@ export class Posts {
     })
   }
   /**
-   * Every post of a channel, oldest first, walking `after` cursors (or from `since`).
+   * Every post of a channel, oldest first (or those created after `since`, or after the post
+   * `after`), walking `after` cursors.
+   *
+   * Posts created in the same millisecond share their `create_at`, and the server's `after`
+   * query skips the cursor's millisecond: the walk re-anchors so that none is lost. With
+   * `after`, posts sharing that post's millisecond are included (the server cannot order them
+   * against it): a caller resuming from its last seen post passes, in `seen`, the ids it has of
+   * that millisecond, and gets each post once.
    *
    * @example
    * ```ts
@@ -77,10 +85,10 @@ export class Posts {
    */
   async *iterateChannel(
     channelId: string,
-    opts: { since?: number; after?: string; perPage?: number } = {},
+    opts: { since?: number; after?: string; seen?: Iterable<string>; perPage?: number } = {},
   ): AsyncGenerator<Post> {
     const perPage = Math.min(200, opts.perPage ?? 200)
-    let after = opts.after
+    const after = opts.after
     if (!after) {
       // Find the oldest post: walk pages back from the newest until a short page.
       const oldest: Post[] = []
@@ -93,13 +101,9 @@ export class Posts {
       for (const p of oldest) if (!opts.since || p.create_at > opts.since) yield p
       return
     }
-    for (;;) {
-      const list = await this.forChannel(channelId, { after, perPage })
-      const posts = list.order.map(id => list.posts[id]!).reverse()
-      for (const p of posts) yield p
-      if (posts.length < perPage) return
-      after = posts[posts.length - 1]!.id
-    }
+    const from = await this.get(after)
+    const seen = new Set(opts.seen)
+    yield* walkPostsAfter(q => this.forChannel(channelId, q), from, { perPage, skip: p => seen.has(p.id) })
   }
   getByIds(ids: string[]): Promise<Post[]> {
     return this.r.request('POST', '/posts/ids', { body: ids, idempotent: true })

@@ -52,7 +52,9 @@ export function registerPosts(app: App): void {
     const me = ctx.user()
     const body = await ctx.json<Record<string, unknown>>()
     if (!body || typeof body !== 'object') throw badParam('post')
-    return { status: 201, body: sanitizePost(createPost(app, me, body)) }
+    // a system admin may set create_at (imports); for everyone else the server's clock decides
+    const post = createPost(app, me, body, { allowCreateAt: isSystemAdmin(me) })
+    return { status: 201, body: sanitizePost(post) }
   })
   app.route('POST', '/api/v4/posts/ids', async ctx => {
     ctx.user()
@@ -183,15 +185,19 @@ export function registerPosts(app: App): void {
     const after = ctx.query.get('after')
     const before = ctx.query.get('before')
     let slice: Post[]
+    // after/before compare create_at with the cursor post's, strictly (as the real store does):
+    // posts created in the cursor's own millisecond are in neither page
     if (after) {
       if (!isValidId(after)) throw badUrlParam('after')
-      const i = live.findIndex(p => p.id === after)
-      slice = i < 0 ? [] : live.slice(i + 1 + pg * perPage, i + 1 + (pg + 1) * perPage)
+      const at = store.posts.get(after)?.create_at
+      const later = at === undefined ? [] : live.filter(p => p.create_at > at)
+      slice = later.slice(pg * perPage, (pg + 1) * perPage)
     } else if (before) {
       if (!isValidId(before)) throw badUrlParam('before')
-      const i = live.findIndex(p => p.id === before)
-      const end = i < 0 ? 0 : i - pg * perPage
-      slice = live.slice(Math.max(0, end - perPage), Math.max(0, end))
+      const at = store.posts.get(before)?.create_at
+      const earlier = at === undefined ? [] : live.filter(p => p.create_at < at)
+      const end = earlier.length - pg * perPage
+      slice = earlier.slice(Math.max(0, end - perPage), Math.max(0, end))
     } else {
       const end = live.length - pg * perPage
       slice = live.slice(Math.max(0, end - perPage), Math.max(0, end))

@@ -82,7 +82,7 @@ export class Store {
   channels = new Map<string, Channel>()
   channelMembers = new Map<string, Map<string, ChannelMember>>() // channel → user → member
   posts = new Map<string, Post>()
-  postsByChannel = new Map<string, Post[]>() // in creation order
+  postsByChannel = new Map<string, Post[]>() // ordered by create_at (ties: creation order)
   reactions = new Map<string, Reaction[]>() // post → reactions
   files = new Map<string, { info: FileInfo; data: Buffer }>()
   statuses = new Map<string, UserStatus>()
@@ -100,10 +100,14 @@ export class Store {
     this.onTouch?.(kind, key)
   }
 
-  /** A strictly increasing millisecond timestamp. */
+  /**
+   * The server clock in ms, never going backwards. Like the real server (`model.GetMillis()`),
+   * two posts created in the same millisecond share their `create_at`: clients must not assume
+   * timestamps are unique (a `since` or `after` query compares them strictly).
+   */
   now(): number {
     const t = Date.now()
-    this.lastTs = t > this.lastTs ? t : this.lastTs + 1
+    if (t > this.lastTs) this.lastTs = t
     return this.lastTs
   }
 
@@ -360,12 +364,14 @@ export class Store {
 
   insertPost(post: Post): void {
     this.posts.set(post.id, post)
-    this.postsByChannel.get(post.channel_id)?.push(post)
+    const list = this.postsByChannel.get(post.channel_id)
+    if (list) insertByCreateAt(list, post)
     this.touch('post', post.id)
     const ch = this.channels.get(post.channel_id)
     if (ch) {
-      ch.last_post_at = post.create_at
-      if (!post.root_id) ch.last_root_post_at = post.create_at
+      // GREATEST(...), as the real store: an imported post with an old create_at does not move it back
+      ch.last_post_at = Math.max(ch.last_post_at, post.create_at)
+      if (!post.root_id) ch.last_root_post_at = Math.max(ch.last_root_post_at ?? 0, post.create_at)
       ch.total_msg_count = (ch.total_msg_count ?? 0) + 1
       this.touch('channel', ch.id)
     }
@@ -378,4 +384,12 @@ export class Store {
       }
     }
   }
+}
+
+/** Insert `post` after every post with a `create_at` ≤ its own (appending in the usual case). */
+function insertByCreateAt(list: Post[], post: Post): void {
+  let i = list.length
+  while (i > 0 && list[i - 1]!.create_at > post.create_at) i--
+  if (i === list.length) list.push(post)
+  else list.splice(i, 0, post)
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Client } from '../client/client.js'
+import { type PostCursor, type PostPageFetch, walkPostsAfter } from '../client/post-walk.js'
 import type { Channel, Post, PostList, RawWebSocketEvent, Team } from '../types/index.js'
 
 /** Details of a resync after a lost resume. */
@@ -24,8 +25,8 @@ export interface BackfillPass {
   since: number
   limits: { maxChannels?: number; maxPostsPerChannel?: number }
   /** The last post delivered in a channel, if any. */
-  lastIdIn(channelId: string): string | undefined
-  isDelivered(postId: string): boolean
+  lastIn(channelId: string): PostCursor | undefined
+  isDelivered(post: Post): boolean
   /** Hand one missed post to the listeners, as a `posted` frame. */
   deliver(raw: RawWebSocketEvent): void
 }
@@ -40,15 +41,15 @@ export async function backfillPosts(client: Client, pass: BackfillPass): Promise
   let channels = 0
   for (const c of await channelsTouchedSince(client, since, limits.maxChannels ?? 500)) {
     channels++
-    const after = pass.lastIdIn(c.id)
+    const from = pass.lastIn(c.id)
     const fresh = (
-      after ? await postsAfter(client, c.id, after, max) : await postsSince(client, c.id, since, max)
+      from ? await postsAfter(client, c.id, from, pass, max) : await postsSince(client, c.id, since, max)
     )
       .filter(p => !p.delete_at)
       .sort((a, b) => a.create_at - b.create_at)
       .slice(0, max)
     for (const p of fresh) {
-      if (pass.isDelivered(p.id)) continue
+      if (pass.isDelivered(p)) continue
       posts++
       pass.deliver(asPostedFrame(p, c))
     }
@@ -65,29 +66,38 @@ async function channelsTouchedSince(client: Client, since: number, limit: number
     for (const c of await client.request<Channel[]>('GET', `/users/me/teams/${t.id}/channels`)) {
       if (seen.has(c.id)) continue
       seen.add(c.id)
-      if (c.last_post_at > since) touched.push(c)
+      // ≥: a post in the same millisecond as the last one delivered may still be missing
+      if (c.last_post_at >= since) touched.push(c)
     }
   }
   return touched.slice(0, limit)
 }
 
-/** Posts after `after`, oldest first, walking `after` cursors (no 1000 cap, ordered). */
-async function postsAfter(client: Client, channelId: string, after: string, max: number): Promise<Post[]> {
+/** Posts after the channel's last delivered one, oldest first (tie-safe `after` cursors, no 1000 cap). */
+async function postsAfter(
+  client: Client,
+  channelId: string,
+  from: PostCursor,
+  pass: BackfillPass,
+  max: number,
+): Promise<Post[]> {
   const out: Post[] = []
-  let cursor = after
-  while (out.length < max) {
-    const list = await client.request<PostList>('GET', `/channels/${channelId}/posts`, {
-      query: { after: cursor, per_page: PAGE },
+  const fetchPage: PostPageFetch = q =>
+    client.request<PostList>('GET', `/channels/${channelId}/posts`, {
+      query: { after: q.after, before: q.before, page: q.page, per_page: q.perPage },
     })
-    const page = list.order.map(id => list.posts[id]!).reverse()
-    out.push(...page)
-    if (page.length < PAGE) break
-    cursor = page[page.length - 1]!.id
+  for await (const p of walkPostsAfter(fetchPage, from, { perPage: PAGE, skip: p => pass.isDelivered(p) })) {
+    out.push(p)
+    if (out.length >= max) break
   }
   return out
 }
 
-/** Posts created after `since`, paging back from the newest (the `since` query stops at 1000). */
+/**
+ * Posts created at or after `since` (the last delivered post's millisecond, which other posts may
+ * share), paging back from the newest (the `since` query stops at 1000). Only for channels where
+ * nothing was delivered, so nothing here was.
+ */
 async function postsSince(client: Client, channelId: string, since: number, max: number): Promise<Post[]> {
   const out: Post[] = []
   for (let page = 0; out.length < max; page++) {
@@ -95,10 +105,10 @@ async function postsSince(client: Client, channelId: string, since: number, max:
       query: { page, per_page: PAGE },
     })
     const items = list.order.map(id => list.posts[id]!)
-    out.push(...items.filter(p => p.create_at > since))
-    if (items.length < PAGE || items.some(p => p.create_at <= since)) break
+    out.push(...items.filter(p => p.create_at >= since))
+    if (items.length < PAGE || items.some(p => p.create_at < since)) break
   }
-  return out
+  return out.reverse() // oldest first, like the server's own order of posts sharing a millisecond
 }
 
 /** A REST post dressed as the `posted` frame the server would have sent. */

@@ -1,7 +1,8 @@
 /**
  * `PostLedger`: what the realtime client knows about delivered posts — the server time up to which
- * posts are known delivered (where a lost resume backfills from), the last post id per channel,
- * and the ids a backfill delivered (so the same post arriving live is dropped).
+ * posts are known delivered (where a lost resume backfills from), the last post per channel with
+ * the ids delivered in its millisecond (posts can share one), and the ids a backfill delivered
+ * (so the same post arriving live is dropped).
  * @module
  */
 import type { Post } from '../types/index.js'
@@ -20,7 +21,8 @@ export class PostLedger {
   #replayed = new Set<string>()
   #ring: string[] = []
   #ringPos = 0
-  #lastIdByChannel = new Map<string, string>()
+  /** Per channel: the last delivered post, and every post delivered in its millisecond. */
+  #lastByChannel = new Map<string, { id: string; create_at: number; ids: Set<string> }>()
 
   /** First connection: everything from now on must reach the listeners, even if the very first resume is lost. */
   baselineIfEmpty(): void {
@@ -53,17 +55,32 @@ export class PostLedger {
     }
     if (post.create_at > this.lastPostAt || this.#isBaseline) this.lastPostAt = post.create_at
     this.#isBaseline = false
-    if (!post.delete_at) this.#lastIdByChannel.set(post.channel_id, post.id)
+    if (!post.delete_at) {
+      const last = this.#lastByChannel.get(post.channel_id)
+      if (!last || post.create_at > last.create_at) {
+        this.#lastByChannel.set(post.channel_id, {
+          id: post.id,
+          create_at: post.create_at,
+          ids: new Set([post.id]),
+        })
+      } else if (post.create_at === last.create_at) {
+        last.id = post.id
+        last.ids.add(post.id)
+      }
+    }
     return true
   }
 
-  /** Whether a backfill already delivered this post. */
-  isDelivered(postId: string): boolean {
-    return this.#replayed.has(postId)
+  /**
+   * Whether a post was already delivered, as far as a backfill can ask: one a backfill delivered,
+   * or one delivered in its channel's last millisecond (a backfill walks from that millisecond).
+   */
+  isDelivered(post: Pick<Post, 'id' | 'channel_id'>): boolean {
+    return this.#replayed.has(post.id) || !!this.#lastByChannel.get(post.channel_id)?.ids.has(post.id)
   }
 
-  /** The id of the last post delivered in a channel. */
-  lastIdIn(channelId: string): string | undefined {
-    return this.#lastIdByChannel.get(channelId)
+  /** The last post delivered in a channel (its id and `create_at`). */
+  lastIn(channelId: string): { id: string; create_at: number } | undefined {
+    return this.#lastByChannel.get(channelId)
   }
 }

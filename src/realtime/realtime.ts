@@ -55,8 +55,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       backfillPosts(this.#client, {
         since,
         limits: typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {},
-        lastIdIn: channelId => this.#ledger.lastIdIn(channelId),
-        isDelivered: postId => this.#ledger.isDelivered(postId),
+        lastIn: channelId => this.#ledger.lastIn(channelId),
+        isDelivered: post => this.#ledger.isDelivered(post),
         deliver: raw => this.#deliver(raw, true),
       }),
     deliver: raw => this.#deliver(raw),

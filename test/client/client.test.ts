@@ -14,6 +14,7 @@ import {
   NotImplementedError,
   NotMattermostError,
   PayloadTooLargeError,
+  type Post,
   RateLimitedError,
   ServerError,
 } from '../../src/index.js'
@@ -110,6 +111,53 @@ describe('endpoint groups', () => {
     await alice.posts.delete(reply.id)
     await expect(bot.posts.get(reply.id)).rejects.toBeInstanceOf(NotFoundError)
     expect((await bot.posts.search(emu.seed.team.id, 'root!')).order).toContain(root.id)
+  })
+
+  it('iterateChannel loses no post that shares a millisecond, at page edges or with the cursor', async () => {
+    const admin = new Client({ url: emu.url, token: emu.seed.users.admin.token })
+    const ch = emu.createChannel({
+      name: 'same-ms-walk',
+      members: [emu.seed.users.bot.id, emu.seed.users.admin.id],
+    })
+    // Sysadmins may set create_at: 4 posts in ms T, 250 in T+1 (more than a page), 3 in T+2,
+    // 120 in T+3..T+122, then 2 in T+200.
+    const T = Date.now() - 3_600_000
+    const stamps = [
+      ...Array(4).fill(T),
+      ...Array(250).fill(T + 1),
+      ...Array(3).fill(T + 2),
+      ...Array.from({ length: 120 }, (_, i) => T + 3 + i),
+      T + 200,
+      T + 200,
+    ]
+    const made: Post[] = []
+    for (const [i, t] of stamps.entries())
+      made.push(await admin.posts.create({ channel_id: ch.id, message: `w${i}`, create_at: t } as never))
+    expect(made[5]!.create_at).toBe(T + 1)
+    const walk = async (after: string, perPage: number) => {
+      const ids: string[] = []
+      for await (const p of bot.posts.iterateChannel(ch.id, { after, perPage })) ids.push(p.id)
+      return ids
+    }
+    const others = (except: Post) => made.filter(p => p.id !== except.id).map(p => p.id)
+    // from the second post of ms T: the other 3 of ms T (the server cannot order them), then all
+    for (const perPage of [100, 7, 200]) {
+      const ids = await walk(made[1]!.id, perPage)
+      expect(new Set(ids).size).toBe(ids.length)
+      expect(new Set(ids)).toEqual(new Set(others(made[1]!)))
+    }
+    // from the last post: its twin only
+    expect(await walk(made.at(-1)!.id, 50)).toEqual([made.at(-2)!.id])
+    // from inside the 250-post millisecond
+    expect(new Set(await walk(made[100]!.id, 60))).toEqual(
+      new Set(
+        made
+          .slice(4)
+          .filter(p => p.id !== made[100]!.id)
+          .map(p => p.id),
+      ),
+    )
+    await admin.close()
   })
 
   it('files: streaming upload from buffer, stream and path; download as a stream', async () => {

@@ -280,3 +280,55 @@ describe('rate limit VaryByUser', () => {
     }
   })
 })
+
+describe('post timestamps and cursors (the real store compares create_at strictly)', () => {
+  it('a system admin sets create_at, others cannot; posts may share a millisecond; after/before skip the cursor millisecond', async () => {
+    const ch = emu.createChannel({
+      name: 'same-ms',
+      members: [emu.seed.users.alice.id, emu.seed.users.admin.id],
+    })
+    const at = (message: string, create_at: number) =>
+      api(emu, admin, 'POST', '/api/v4/posts', { channel_id: ch.id, message, create_at })
+    const T = Date.now() - 60_000
+    const made: Array<{ id: string; create_at: number; message: string }> = []
+    for (const [m, t] of [
+      ['a', T],
+      ['b1', T + 1],
+      ['b2', T + 1],
+      ['b3', T + 1],
+      ['c', T + 2],
+    ] as const) {
+      const r = await at(m, t)
+      expect(r.status).toBe(201)
+      made.push(r.body)
+    }
+    expect(made.map(p => p.create_at)).toEqual([T, T + 1, T + 1, T + 1, T + 2])
+    // a non-admin's create_at is the server's clock
+    const mine = await api(emu, alice, 'POST', '/api/v4/posts', {
+      channel_id: ch.id,
+      message: 'now',
+      create_at: T,
+    })
+    expect(mine.body.create_at).toBeGreaterThan(T + 59_000)
+    type P = (typeof made)[0]
+    const [a, b1, , b3, c] = made as [P, P, P, P, P]
+    const page = async (q: string) => {
+      const r = await api(emu, alice, 'GET', `/api/v4/channels/${ch.id}/posts?${q}`)
+      expect(r.status).toBe(200)
+      return (r.body.order as string[]).map(id => r.body.posts[id].message as string)
+    }
+    // after=b1: CreateAt > b1's, so b2 and b3 (same millisecond) are not there
+    expect(await page(`after=${b1.id}`)).toEqual(['now', 'c'])
+    expect(await page(`before=${b3.id}`)).toEqual(['a'])
+    expect(await page(`after=${a.id}&per_page=2`)).toEqual(['b2', 'b1'])
+    expect(await page(`after=${a.id}&per_page=2&page=1`)).toEqual(['c', 'b3'])
+    expect(await page(`before=${c.id}`)).toEqual(['b3', 'b2', 'b1', 'a'])
+    // since=T+1 is strict as well (UpdateAt > since)
+    expect(await page(`since=${T + 1}`)).toEqual(['now', 'c'])
+    // an imported old post takes its place in time, and does not move last_post_at back
+    const before = (await api(emu, alice, 'GET', `/api/v4/channels/${ch.id}`)).body.last_post_at
+    await at('old', T - 5)
+    expect((await page('per_page=200')).at(-1)).toBe('old')
+    expect((await api(emu, alice, 'GET', `/api/v4/channels/${ch.id}`)).body.last_post_at).toBe(before)
+  })
+})

@@ -207,6 +207,51 @@ describe('RealtimeClient', () => {
     await px.close()
   })
 
+  it('a backfill loses no post that shares the millisecond of the last one delivered', async () => {
+    const px = await proxy(emu.url)
+    const bot = new Client({ url: px.url, token: emu.seed.users.bot.token, verifyServer: false })
+    const admin = new Client({ url: emu.url, token: emu.seed.users.admin.token })
+    const members = [emu.seed.users.bot.id, emu.seed.users.admin.id]
+    const a = emu.createChannel({ name: 'tie-a', members })
+    const b = emu.createChannel({ name: 'tie-b', members })
+    const rt = bot.realtime({ backoff: { initialMs: 50, maxMs: 50 } })
+    const got: PostedEvent[] = []
+    rt.on('posted', ev => {
+      got.push(ev)
+    })
+    let resynced = 0
+    rt.on('resynced', () => {
+      resynced++
+    })
+    await rt.connect()
+    // System admins may set create_at: the posts of the gap share the last delivered one's ms.
+    const T = Date.now() - 600_000
+    const at = (channel_id: string, message: string, create_at: number) =>
+      admin.posts.create({ channel_id, message, create_at } as never)
+    await at(a.id, 'a0', T)
+    await waitFor(() => got.length === 1)
+    px.refuse = true
+    emu.faults.forceSequenceGap()
+    px.cut()
+    await at(a.id, 'a1', T) // same channel, same ms as the cursor: `after=a0` skips it
+    await at(b.id, 'b1', T) // another channel, same ms as the last delivered post
+    await at(a.id, 'a2', T + 1)
+    px.refuse = false
+    // (the backfill also brings earlier tests' posts made since T in other channels)
+    const mine = () => got.filter(e => e.post.channel_id === a.id || e.post.channel_id === b.id)
+    await waitFor(() => mine().length >= 4)
+    await new Promise(r => setTimeout(r, 200)) // nothing more (no duplicate) arrives
+    const messages = mine().map(e => e.post.message)
+    expect([...messages].sort()).toEqual(['a0', 'a1', 'a2', 'b1'])
+    expect(messages.indexOf('a1')).toBeLessThan(messages.indexOf('a2'))
+    expect(resynced).toBe(1)
+    await rt.close()
+    await bot.close()
+    await admin.close()
+    px.cut()
+    await px.close()
+  })
+
   it('detects a half-open link (stalled socket) and reconnects', async () => {
     const bot = new Client({ url: emu.url, token: emu.seed.users.bot.token })
     const rt = bot.realtime({
