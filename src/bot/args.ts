@@ -264,3 +264,12 @@ export function commandHelp(trigger: string, spec: CommandSpec): string {
   for (const ex of spec.examples ?? []) lines.push(`- e.g. \`/${trigger} ${ex}\``)
   return lines.join('\n')
 }
+
+/** `title`, then one line per command with its arguments and description. */
+export function commandsHelp(title: string, commands: ReadonlyMap<string, CommandSpec>): string {
+  const lines = [...commands].map(
+    ([t, s]) =>
+      `\`/${t}${commandHint(s) ? ` ${commandHint(s)}` : ''}\`${s.description ? ` — ${s.description}` : ''}`,
+  )
+  return lines.length ? `${title} Commands:\n${lines.join('\n')}` : title
+}

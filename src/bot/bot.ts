@@ -9,16 +9,17 @@ import { builtin } from '../core/builtins.js'
 import { ConfigError, MatterkitError } from '../core/errors.js'
 import { type Logger, safeLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
-import { parseDuration } from '../core/time.js'
+import { parseDuration, settlesWithin } from '../core/time.js'
 import { createReceiver, type Receiver, type ReceiverEvent, type ReceiverReply } from '../http/receiver.js'
 import { signPayload } from '../http/sign.js'
 import type { PostedEvent, RealtimeEvent } from '../realtime/events.js'
 import type { RealtimeClient } from '../realtime/realtime.js'
 import '../realtime/index.js'
 import type { PostAction, PostActionOption, User } from '../types/index.js'
-import { commandHelp, commandHint } from './args.js'
+import { commandHelp, commandsHelp } from './args.js'
 import type { Middleware } from './compose.js'
 import { BotError, Composer } from './composer.js'
+import { defaultCatch } from './composer-parts.js'
 import { type BotRuntime, type ButtonOptions, buildAction } from './context.js'
 import { type AnyContext, EventContext, JobContext, MessageContext } from './contexts.js'
 import { Conversations } from './conversations.js'
@@ -28,9 +29,9 @@ import { Jobs } from './jobs.js'
 import { type BotOptions, optionsFromEnv, type StartOptions, type StopResult } from './options.js'
 import { KeyedQueue } from './queue.js'
 import {
+  answerFailure,
   deliverLate,
   deniedRequest,
-  refusal,
   registerCommands,
   requestContext,
   withTyping,
@@ -98,11 +99,7 @@ export class Bot extends Composer<AnyContext> {
     for (const t of options.commandTokens ?? []) this.addToken('command', t)
     for (const t of options.webhookTokens ?? []) this.addToken('webhook', t)
     this.#sessions = options.session ? new Sessions(options.session) : undefined
-    this.#catch = err => {
-      this.#log.error({ err: err.error, kind: err.ctx.kind }, err.message)
-      if (!options.logger)
-        console.error(`matterkit: ${err.message} (add bot.catch(…) to handle errors)`, err.error)
-    }
+    this.#catch = defaultCatch(this.#log, !options.logger)
     this.#runtime = {
       client: this.client,
       me: () => this.me,
@@ -278,15 +275,7 @@ export class Bot extends Composer<AnyContext> {
       await this.#chain(ctx, () => (final ? final(ctx) : this.#fallback(ctx)))
       if (session) await this.#sessions?.save(ctx, session)
     } catch (err) {
-      if (
-        ctx.kind !== 'message' &&
-        ctx.kind !== 'event' &&
-        ctx.kind !== 'job' &&
-        ctx.response === undefined
-      ) {
-        const r = refusal(ctx.kind, 'Sorry, that failed on the bot side; the error was logged.')
-        ;(ctx as { response: unknown }).response = r
-      }
+      answerFailure(ctx)
       try {
         await this.#catch(err instanceof BotError ? err : new BotError(err, ctx))
       } catch (e) {
@@ -300,17 +289,11 @@ export class Bot extends Composer<AnyContext> {
     if (ctx.kind === 'command') {
       const spec = this.commands.get(ctx.name)
       if (ctx.response === undefined)
-        ctx.ephemeral(spec ? commandHelp(ctx.name, spec) : this.#help(`Unknown command /${ctx.name}.`))
+        ctx.ephemeral(
+          spec ? commandHelp(ctx.name, spec) : commandsHelp(`Unknown command /${ctx.name}.`, this.commands),
+        )
     } else if (ctx.kind !== 'message' && ctx.kind !== 'event' && ctx.kind !== 'job')
       this.#log.warn({ kind: ctx.kind }, `no listener handled this ${ctx.kind}`)
-  }
-
-  #help(title: string): string {
-    const lines = [...this.commands].map(
-      ([t, s]) =>
-        `\`/${t}${commandHint(s) ? ` ${commandHint(s)}` : ''}\`${s.description ? ` — ${s.description}` : ''}`,
-    )
-    return lines.length ? `${title} Commands:\n${lines.join('\n')}` : title
   }
 
   #onPosted(ev: PostedEvent): void {
@@ -340,16 +323,8 @@ export class Bot extends Composer<AnyContext> {
     const ctx = requestContext(this.#runtime, ev)
     const denied = deniedRequest(this.#filter, ev, this.#log)
     if (denied) return denied
-    const done = this.#track(this.#handle(ctx).then(() => true))
-    let timer: NodeJS.Timeout | undefined
-    const inTime = await Promise.race([
-      done,
-      new Promise<false>(r => {
-        timer = setTimeout(() => r(false), this.#ackMs)
-      }),
-    ])
-    clearTimeout(timer)
-    if (inTime) return ctx.response ?? undefined
+    const done = this.#track(this.#handle(ctx))
+    if (await settlesWithin(done, this.#ackMs)) return ctx.response ?? undefined
     this.#log.info({ kind: ev.kind }, 'handler still running; answered now and will deliver its answer later')
     void done.then(() => this.#track(deliverLate(this.client, ctx, this.#log)))
     return undefined
@@ -364,7 +339,9 @@ export class Bot extends Composer<AnyContext> {
     this.#me = await this.client.login()
     this.#stopped = false
     this.#chain = undefined
-    await this.#resolveAllowedUsers()
+    const allowed = this.#opts.allowedUsers
+    if (allowed && allowed !== '*')
+      this.#filter.setAllowedUsers(allowed, await this.#directory.userIds(allowed, this.#log))
     if (opts.listen ?? (this.usesHttp || opts.port !== undefined)) {
       this.#server = await this.receiver.listen(opts.port ?? 0, opts.host ?? '127.0.0.1')
       this.#publicUrl = opts.publicUrl ?? this.#server.url
@@ -396,12 +373,6 @@ export class Bot extends Composer<AnyContext> {
     )
   }
 
-  async #resolveAllowedUsers(): Promise<void> {
-    const list = this.#opts.allowedUsers
-    if (!list || list === '*') return
-    this.#filter.setAllowedUsers(list, await this.#directory.userIds(list, this.#log))
-  }
-
   /**
    * Stop: no new work, end pending `waitForReply` calls (`MK_ERR_ABORTED`), wait for running
    * handlers up to `timeout` (default 10 s), then close the receiver and the connections.
@@ -415,14 +386,7 @@ export class Bot extends Composer<AnyContext> {
     const ms = parseDuration(opts.timeout ?? 10_000)
     const start = Date.now()
     const q = await this.#queue.drain(ms)
-    let timer: NodeJS.Timeout | undefined
-    const rest = await Promise.race([
-      Promise.allSettled([...this.#inflight]).then(() => true),
-      new Promise<false>(r => {
-        timer = setTimeout(() => r(false), Math.max(0, ms - (Date.now() - start)))
-      }),
-    ])
-    clearTimeout(timer)
+    const rest = await settlesWithin(Promise.allSettled([...this.#inflight]), ms - (Date.now() - start))
     const result = { drained: q.drained && rest, pending: q.pending + (rest ? 0 : this.#inflight.size) }
     if (!result.drained)
       this.#log.warn(result, `stop: ${result.pending} handler(s) still running at the deadline`)

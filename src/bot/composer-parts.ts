@@ -4,6 +4,7 @@
  * @module
  */
 import { MatterkitError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import type { CommandSpec } from './args.js'
 import type { Middleware, NextFunction } from './compose.js'
 import type { Context } from './context.js'
@@ -50,6 +51,14 @@ export class BotError extends MatterkitError {
   }
   override toJSON(): Record<string, unknown> {
     return { name: this.name, code: this.code, message: this.message, kind: this.ctx.kind }
+  }
+}
+
+/** What `bot.catch` does until it is set: log the error (and print it when no logger was given). */
+export function defaultCatch(log: Logger, print: boolean): (err: BotError) => void {
+  return err => {
+    log.error({ err: err.error, kind: err.ctx.kind }, err.message)
+    if (print) console.error(`matterkit: ${err.message} (add bot.catch(…) to handle errors)`, err.error)
   }
 }
 

@@ -12,6 +12,7 @@ import { commandHint } from './args.js'
 import type { BotRuntime } from './context.js'
 import {
   ActionContext,
+  type AnyContext,
   CommandContext,
   DialogContext,
   type MessageContext,
@@ -42,6 +43,16 @@ export function refusal(kind: ReceiverEvent['kind'], text: string): ReceiverRepl
   if (kind === 'action') return { ephemeral_text: text }
   if (kind === 'dialog') return { error: text }
   return {}
+}
+
+/** A handler threw: a request Mattermost waits on that has no answer yet gets a polite refusal. */
+export function answerFailure(ctx: AnyContext): void {
+  if (ctx.kind === 'message' || ctx.kind === 'event' || ctx.kind === 'job' || ctx.response !== undefined)
+    return
+  ;(ctx as { response: unknown }).response = refusal(
+    ctx.kind,
+    'Sorry, that failed on the bot side; the error was logged.',
+  )
 }
 
 /**

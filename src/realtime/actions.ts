@@ -43,6 +43,22 @@ export class PendingActions {
     })
   }
 
+  /** Like {@link send}, for a reply that must be `OK`: resolves with its data, throws the server's error otherwise. */
+  async sendOk(
+    ws: WebSocket | undefined,
+    action: string,
+    data: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>> {
+    const r = await this.send(ws, action, data, timeoutMs)
+    if (r.status !== 'OK')
+      throw new MatterkitError(
+        'MK_ERR_API',
+        `${action} failed: ${r.error?.message ?? 'unknown error'} [${r.error?.id ?? ''}]`,
+      )
+    return r.data ?? {}
+  }
+
   /** Settle the request a reply frame answers (unknown replies are ignored). */
   settle(reply: RawWebSocketResponse): void {
     const seq = reply.seq_reply

@@ -10,7 +10,6 @@ import type { Client } from '../client/client.js'
 import { getCredentials } from '../client/credentials.js'
 import { AuthError } from '../client/errors.js'
 import { TypedEmitter } from '../core/emitter.js'
-import { MatterkitError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { RawWebSocketEvent, RawWebSocketResponse } from '../types/index.js'
@@ -335,12 +334,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     clearTimeout(this.#saveTimer)
     this.#saveTimer = setTimeout(() => {
       this.#saveTimer = undefined
-      const state: ResumeState = {
-        connectionId: this.#connectionId,
-        lastSeq: this.#nextSeq - 1,
-        lastPostAt: this.#ledger.lastPostAt,
-      }
-      this.#opts.resumeStore.save(state).catch(err => this.emit('error', err as Error))
+      this.#opts.resumeStore.save(this.#resumeState()).catch(err => this.emit('error', err as Error))
     }, ms)
     this.#saveTimer.unref()
   }
@@ -354,14 +348,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     return this.#actions.send(this.#ws, action, data, timeoutMs)
   }
 
-  async #ok(action: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const r = await this.#action(action, data)
-    if (r.status !== 'OK')
-      throw new MatterkitError(
-        'MK_ERR_API',
-        `${action} failed: ${r.error?.message ?? 'unknown error'} [${r.error?.id ?? ''}]`,
-      )
-    return r.data ?? {}
+  #ok(action: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.#actions.sendOk(this.#ws, action, data, this.#opts.actionTimeoutMs)
   }
 
   /** Show "… is typing" (awaits the server's reply). */
@@ -387,12 +375,15 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     await this.#loop?.catch(() => {})
     this.#loop = undefined
     this.#finish()
-    if (this.#connectionId)
-      await this.#opts.resumeStore.save({
-        connectionId: this.#connectionId,
-        lastSeq: this.#nextSeq - 1,
-        lastPostAt: this.#ledger.lastPostAt,
-      })
+    if (this.#connectionId) await this.#opts.resumeStore.save(this.#resumeState())
+  }
+
+  #resumeState(): ResumeState {
+    return {
+      connectionId: this.#connectionId,
+      lastSeq: this.#nextSeq - 1,
+      lastPostAt: this.#ledger.lastPostAt,
+    }
   }
 
   #finish(): void {

@@ -75,6 +75,19 @@ async function proxy(target: string): Promise<Proxy> {
   return px
 }
 
+/** The `posted` events a stream delivers, and how many resyncs it ran. */
+function record(rt: ReturnType<Client['realtime']>): { got: PostedEvent[]; resyncs: () => number } {
+  const got: PostedEvent[] = []
+  let resynced = 0
+  rt.on('posted', ev => {
+    got.push(ev)
+  })
+  rt.on('resynced', () => {
+    resynced++
+  })
+  return { got, resyncs: () => resynced }
+}
+
 describe('decodeEvent', () => {
   it('decodes JSON-string fields and rejects malformed ones', () => {
     const broadcast = { omit_users: null, user_id: '', channel_id: 'c', team_id: '' }
@@ -177,14 +190,7 @@ describe('RealtimeClient', () => {
     const px = await proxy(emu.url)
     const bot = new Client({ url: px.url, token: emu.seed.users.bot.token, verifyServer: false })
     const rt = bot.realtime({ backoff: { initialMs: 100, maxMs: 100 } })
-    const got: PostedEvent[] = []
-    rt.on('posted', ev => {
-      got.push(ev)
-    })
-    let resynced = 0
-    rt.on('resynced', () => {
-      resynced++
-    })
+    const { got, resyncs } = record(rt)
     // The upgrade gets through, the probe ping does not: the client learns nothing but the hello.
     px.muteUpstream = true
     await rt.connect()
@@ -200,7 +206,7 @@ describe('RealtimeClient', () => {
     expect(got.map(e => e.post.message)).toEqual(['gap 1', 'gap 2', 'gap 3'])
     expect(got.every(e => e.replayed)).toBe(true)
     expect(rt.connectionId).not.toBe(firstId)
-    expect(resynced).toBe(1)
+    expect(resyncs()).toBe(1)
     await rt.close()
     await bot.close()
     px.cut()
@@ -215,14 +221,7 @@ describe('RealtimeClient', () => {
     const a = emu.createChannel({ name: 'tie-a', members })
     const b = emu.createChannel({ name: 'tie-b', members })
     const rt = bot.realtime({ backoff: { initialMs: 50, maxMs: 50 } })
-    const got: PostedEvent[] = []
-    rt.on('posted', ev => {
-      got.push(ev)
-    })
-    let resynced = 0
-    rt.on('resynced', () => {
-      resynced++
-    })
+    const { got, resyncs } = record(rt)
     await rt.connect()
     // System admins may set create_at: the posts of the gap share the last delivered one's ms.
     const T = Date.now() - 600_000
@@ -244,7 +243,7 @@ describe('RealtimeClient', () => {
     const messages = mine().map(e => e.post.message)
     expect([...messages].sort()).toEqual(['a0', 'a1', 'a2', 'b1'])
     expect(messages.indexOf('a1')).toBeLessThan(messages.indexOf('a2'))
-    expect(resynced).toBe(1)
+    expect(resyncs()).toBe(1)
     await rt.close()
     await bot.close()
     await admin.close()
