@@ -19,10 +19,10 @@ export type PostPageFetch = (q: {
   perPage: number
 }) => Promise<PostList>
 
-/** Where a walk starts: a post, by id and `create_at`. */
+/** Where a walk starts: a post, by id and `create_at` (unknown for a post one can no longer read). */
 export interface PostCursor {
   id: string
-  create_at: number
+  create_at?: number
 }
 
 /**
@@ -45,13 +45,14 @@ export async function* walkPostsAfter(
   let items = ascending(await fetchPage({ after: from.id, page: 0, perPage }))
   // The starting millisecond: the newest posts before the first later one (or before nothing).
   const first = items[0]
+  const at = from.create_at
   const same: Post[] = []
-  for (let page = 0; ; page++) {
+  for (let page = 0; at !== undefined; page++) {
     const list = await fetchPage(first ? { before: first.id, page, perPage } : { page, perPage })
     const desc = ascending(list).reverse()
     let done = desc.length < perPage
     for (const p of desc) {
-      if (p.create_at < from.create_at) {
+      if (p.create_at < at) {
         done = true
         break
       }
@@ -60,12 +61,12 @@ export async function* walkPostsAfter(
     if (done) break
   }
   same.reverse()
-  if (!first) {
+  if (!first && at !== undefined) {
     // Nothing was later at the first query: the newest pages hold every post from `from` on.
     for (const p of same) if (!skip(p)) yield p
     return
   }
-  for (const p of same) if (p.create_at === from.create_at && !skip(p)) yield p
+  for (const p of same) if (p.create_at === at && !skip(p)) yield p
   let cursor = from.id
   let page = 0
   let seen = new Set<string>()

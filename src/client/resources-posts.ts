@@ -14,6 +14,7 @@ import type {
   Reaction,
   StatusOK,
 } from '../types/index.js'
+import { NotFoundError } from './errors.js'
 import { walkPostsAfter } from './post-walk.js'
 import { enc, type Opts, o, type PageParams, type Requester } from './resource-base.js'
 
@@ -101,7 +102,12 @@ export class Posts {
       for (const p of oldest) if (!opts.since || p.create_at > opts.since) yield p
       return
     }
-    const from = await this.get(after)
+    // The cursor's millisecond: unknown if the post can no longer be read (deleted), and then
+    // only later posts come (as the server's own `after` gives them).
+    const from = await this.get(after).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return { id: after }
+      throw err
+    })
     const seen = new Set(opts.seen)
     yield* walkPostsAfter(q => this.forChannel(channelId, q), from, { perPage, skip: p => seen.has(p.id) })
   }

@@ -157,6 +157,9 @@ describe('endpoint groups', () => {
           .map(p => p.id),
       ),
     )
+    // from a post deleted since: the later posts still come
+    await admin.posts.delete(made.at(-3)!.id)
+    expect(await walk(made.at(-3)!.id, 50)).toEqual([made.at(-2)!.id, made.at(-1)!.id])
     await admin.close()
   })
 
