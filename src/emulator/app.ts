@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Post } from '../types/index.js'
+import { sessionForToken } from './auth.js'
 import type { Hub } from './hub.js'
 import type { Session, Store, StoredUser } from './store.js'
 import { AppError, forbidden, newId, readBody, sendError, sendJson } from './util.js'
@@ -95,6 +96,9 @@ export interface RateLimitOptions {
   varyByUser?: boolean
 }
 
+/** The headers of a 429 as Go's `http.Error` writes them (the rate limiter's `limit exceeded`). */
+export const TOO_MANY = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }
+
 /** `{"status":"OK"}`, the reply of successful action endpoints. */
 export const OK: Reply = { body: { status: 'OK' } }
 
@@ -173,15 +177,7 @@ export class App {
 
   /** Resolve the request's token (cookie, then `Bearer`, then `Token`) to a session. */
   sessionFor(req: IncomingMessage): Session | undefined {
-    const token = tokenOf(req)
-    if (!token) return undefined
-    const s = this.store.sessions.get(token)
-    if (!s) return undefined
-    if (s.tokenId) {
-      const t = this.store.tokens.get(s.tokenId)
-      if (!t?.is_active || (t.expires_at && t.expires_at < Date.now())) return undefined
-    }
-    return s
+    return sessionForToken(this.store, tokenOf(req))
   }
 
   /** GCRA limiter as in throttled v2; returns headers and whether the request may pass. */
@@ -217,7 +213,7 @@ export class App {
     const r = this.limit(token ? `t:${token}` : `a:${req.socket.remoteAddress ?? ''}`)
     if (!r.ok && res) {
       req.resume()
-      res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', ...r.headers })
+      res.writeHead(429, { ...TOO_MANY, ...r.headers })
       res.end('limit exceeded\n')
     }
     return r
@@ -250,7 +246,7 @@ export class App {
       req.resume()
       if (f.status === 429) {
         res.writeHead(429, {
-          'Content-Type': 'text/plain; charset=utf-8',
+          ...TOO_MANY,
           'Retry-After': String(f.retryAfterSec),
           'X-RateLimit-Limit': '101',
           'X-RateLimit-Remaining': '0',
@@ -304,7 +300,7 @@ export class App {
         const u = this.limit(`u:${session.userId}`)
         if (!u.ok) {
           req.resume()
-          res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', ...u.headers })
+          res.writeHead(429, { ...TOO_MANY, ...u.headers })
           res.end('limit exceeded\n')
           return
         }

@@ -10,6 +10,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { Session, Store } from './store.js'
 import { isValidId, newId, VERSION_HEADER } from './util.js'
 import { answerAction } from './ws-actions.js'
+import { awaitChallenge } from './ws-auth.js'
 import { Flusher, type FlushTarget, Outbox } from './ws-outbox.js'
 
 const DEAD_QUEUE = 128
@@ -106,50 +107,12 @@ export class Hub {
     }
     this.wss.handleUpgrade(req, socket, head, ws => {
       if (session) this.attach(ws, session.userId, connId, seqParam === null ? 0 : Number(seqParam))
-      else this.awaitChallenge(ws)
-    })
-  }
-
-  private awaitChallenge(ws: WebSocket): void {
-    const timer = setTimeout(() => ws.close(), this.opts.authTimeoutMs)
-    const onMessage = (raw: Buffer): void => {
-      let msg: { seq?: number; action?: string; data?: { token?: unknown } }
-      try {
-        msg = JSON.parse(raw.toString())
-      } catch {
-        ws.terminate()
-        return
-      }
-      if (msg.action !== 'authentication_challenge') {
-        ws.send(
-          JSON.stringify({
-            status: 'FAIL',
-            seq_reply: msg.seq,
-            error: {
-              id: 'api.web_socket_router.not_authenticated.app_error',
-              message: 'No websocket authentication.',
-              detailed_error: '',
-              status_code: 401,
-            },
-          }),
-        )
-        return
-      }
-      const token = msg.data?.token
-      const session = typeof token === 'string' ? this.store.sessions.get(token) : undefined
-      if (!session) {
-        ws.close()
-        return
-      }
-      clearTimeout(timer)
-      ws.off('message', onMessage)
       // In-band auth never resumes: always a fresh connection (hello first, then the OK reply).
-      const c = this.attach(ws, session.userId, '', 0)
-      this.sendReply(c, { status: 'OK', seq_reply: msg.seq })
-    }
-    ws.on('message', onMessage)
-    ws.on('close', () => clearTimeout(timer))
-    ws.on('error', () => {})
+      else
+        awaitChallenge(ws, this.store, this.opts.authTimeoutMs, (s, seq) =>
+          this.sendReply(this.attach(ws, s.userId, '', 0), { status: 'OK', seq_reply: seq }),
+        )
+    })
   }
 
   private attach(ws: WebSocket, userId: string, connId: string, nextSeq: number): Conn {
@@ -373,6 +336,8 @@ export class Hub {
       const timer = setTimeout(() => {
         this.stallTimers.delete(timer)
         sock?.resume()
+        // the timer may fire a millisecond before `until` by the wall clock: end this stall here
+        if (c.stalledUntil === until) c.stalledUntil = 0
         if (c.ws === ws) this.catchUp(c)
       }, ms)
       timer.unref()

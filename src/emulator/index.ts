@@ -13,7 +13,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Channel, TeamMember } from '../types/index.js'
-import { App, type EmulatorConfig } from './app.js'
+import { App, type EmulatorConfig, TOO_MANY } from './app.js'
 import type { Emulator, EmulatorOptions, Faults, Seed, SeedChannel, SeedUser } from './emulator-types.js'
 import { Hub } from './hub.js'
 import { registerIntegrations } from './integrations/index.js'
@@ -84,13 +84,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       socket.destroy()
       return
     }
+    // The real rate limiter wraps the whole router, so an upgrade is limited like any request.
     const rl = app.checkRate(req, undefined)
     if (!rl.ok) {
-      const h = Object.entries(rl.headers)
+      const h = Object.entries({ ...TOO_MANY, ...rl.headers, Date: new Date().toUTCString() })
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('')
       socket.end(
-        `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n${h}Content-Length: 15\r\nConnection: close\r\n\r\nlimit exceeded\n`,
+        `HTTP/1.1 429 Too Many Requests\r\n${h}Content-Length: 15\r\nConnection: close\r\n\r\nlimit exceeded\n`,
       )
       return
     }

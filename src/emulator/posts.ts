@@ -247,10 +247,42 @@ export function broadcastPosted(app: App, post: Post, author: StoredUser, setOnl
   )
 }
 
-/** Create an ephemeral post for one user (not stored) and deliver it over WebSocket. */
+/**
+ * A step run on every ephemeral post before it is delivered and returned (the integrations add
+ * action cookies here). Module-wide and idempotent, like {@link addPostSanitizer}.
+ */
+export type EphemeralPreparer = (app: App, post: Post) => Post
+
+const ephemeralPreparers = new Set<EphemeralPreparer>()
+
+export function addEphemeralPreparer(fn: EphemeralPreparer): void {
+  ephemeralPreparers.add(fn)
+}
+
+/** Attachments with an id on every action (the real `GenerateActionIds`), copied, never mutated. */
+function withActionIds(props: PostProps): PostProps {
+  const atts = props.attachments
+  if (!Array.isArray(atts)) return props
+  return {
+    ...props,
+    attachments: atts.map(a =>
+      a && typeof a === 'object' && Array.isArray(a.actions)
+        ? {
+            ...a,
+            actions: a.actions.map(x => (x && typeof x === 'object' ? { ...x, id: x.id || newId() } : x)),
+          }
+        : a,
+    ),
+  }
+}
+
+/**
+ * Create an ephemeral post for one user (not stored) and deliver it over WebSocket. Returns the
+ * prepared post (action ids, cookies) with its integrations: pass it through `sanitizePost`.
+ */
 export function sendEphemeral(app: App, userId: string, post: Partial<Post> & { channel_id: string }): Post {
   const t = app.store.now()
-  const full: Post = {
+  let full: Post = {
     id: newId(),
     create_at: t,
     update_at: t,
@@ -263,11 +295,12 @@ export function sendEphemeral(app: App, userId: string, post: Partial<Post> & { 
     original_id: '',
     message: post.message ?? '',
     type: 'system_ephemeral',
-    props: post.props ?? {},
+    props: withActionIds(post.props ?? {}),
     hashtags: '',
     pending_post_id: '',
     reply_count: 0,
   }
+  for (const fn of ephemeralPreparers) full = fn(app, full)
   app.hub.broadcast(
     'ephemeral_message',
     { post: JSON.stringify(sanitizePost(full)) },

@@ -5,6 +5,7 @@
 import type { BotAccount, UserAccessToken } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from './app.js'
 import { getUserOr404, paginate, userParam } from './rest-core.js'
+import { sendUserUpdated } from './rest-helpers.js'
 import type { StoredToken, StoredUser } from './store.js'
 import {
   AppError,
@@ -90,16 +91,30 @@ export function registerBots(app: App): void {
     }
     return b
   }
+  /**
+   * `UpdateBotActive`: the user changes only if its state differs (`UpdateActive`: on disable the
+   * status goes offline, then `user_updated`), the bot record only if its own state differs.
+   */
   const setActive = (b: BotAccount, active: boolean): BotAccount => {
     const t = store.now()
-    b.delete_at = active ? 0 : t
-    b.update_at = t
-    store.touch('bot', b.user_id)
     const u = store.users.get(b.user_id)
-    if (u) {
-      u.delete_at = b.delete_at
+    if (u && !u.delete_at !== active) {
+      u.delete_at = active ? 0 : t
       u.update_at = t
       store.touch('user', u.id)
+      const s = store.statuses.get(u.id)
+      if (!active && s && !s.manual && s.status !== 'offline') {
+        s.status = 'offline'
+        s.last_activity_at = Date.now()
+        store.touch('status', u.id)
+        app.hub.broadcast('status_change', { status: 'offline', user_id: u.id }, { user_id: u.id })
+      }
+      sendUserUpdated(app, u)
+    }
+    if (!b.delete_at !== active) {
+      b.delete_at = active ? 0 : t
+      b.update_at = t
+      store.touch('bot', b.user_id)
     }
     return b
   }
@@ -141,20 +156,25 @@ export function registerBots(app: App): void {
     const p = await ctx.json<{ username?: unknown; display_name?: unknown; description?: unknown }>()
     if (!p || typeof p !== 'object') throw badParam('bot')
     const u = store.users.get(b.user_id)!
-    if (typeof p.username === 'string' && p.username.toLowerCase() !== b.username) {
-      const name = p.username.toLowerCase()
+    const name = typeof p.username === 'string' ? p.username.toLowerCase() : b.username
+    const display = typeof p.display_name === 'string' ? p.display_name : b.display_name
+    const description = typeof p.description === 'string' ? p.description : b.description
+    // PatchBot: nothing to change → the bot as it is, no update and no event.
+    if (name === b.username && display === b.display_name && description === b.description)
+      return { body: view(b) }
+    if (name !== b.username) {
       if (!isValidUsername(name))
         throw new AppError(400, 'model.user.is_valid.username.app_error', 'Invalid username.')
       if (store.usersByName.has(name)) throw usernameTaken(app)
-      const old = u.username
-      u.username = name
-      b.username = name
-      store.putUser(u, old)
     }
-    if (typeof p.display_name === 'string') b.display_name = p.display_name
-    if (typeof p.description === 'string') b.description = p.description
-    b.update_at = store.now()
+    const t = store.now()
+    const old = u.username
+    Object.assign(b, { username: name, display_name: display, description, update_at: t })
+    // The bot's user is rewritten from the bot (UserFromBot: first_name = display name).
+    Object.assign(u, { username: name, first_name: display, bot_description: description, update_at: t })
+    store.putUser(u, old)
     store.touch('bot', b.user_id)
+    sendUserUpdated(app, u)
     return { body: view(b) }
   })
   app.route('POST', '/api/v4/bots/:bot_user_id/disable', ctx => ({
@@ -260,6 +280,12 @@ export function registerBots(app: App): void {
     if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
     const prefs = await ctx.json<unknown>()
     if (!Array.isArray(prefs)) throw badParam('preferences')
+    if (prefs.some(p => (p as { user_id?: unknown } | null)?.user_id !== id))
+      throw new AppError(
+        403,
+        'api.preference.delete_preferences.delete.app_error',
+        'Unable to delete user preferences.',
+      )
     const keep = (store.preferences.get(id) ?? []).filter(
       p =>
         !prefs.some(

@@ -3,9 +3,9 @@
  * @module
  */
 import type { Channel } from '../types/index.js'
-import { type App, type Ctx, OK } from './app.js'
+import { type App, type Ctx, isSystemAdmin, OK } from './app.js'
 import { systemPost } from './posts.js'
-import { getUserOr404, paginate, readableChannel, userParam } from './rest-helpers.js'
+import { getUserOr404, ownOrAdmin, paginate, readableChannel, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
 export function registerChannels(app: App): void {
@@ -209,6 +209,8 @@ export function registerChannels(app: App): void {
   }
   app.route('PUT', '/api/v4/channels/:channel_id/patch', patchChannel)
   app.route('PUT', '/api/v4/channels/:channel_id', patchChannel)
+  // api4 deleteChannel: DM/GM 400, then delete_{public,private}_channel (channel_user has both by
+  // default, team_user neither: members and system admins), then app.DeleteChannel's checks.
   app.route('DELETE', '/api/v4/channels/:channel_id', ctx => {
     const ch = readableChannel(app, ctx, ctx.params.channel_id!)
     if (ch.type === 'D' || ch.type === 'G')
@@ -217,13 +219,20 @@ export function registerChannels(app: App): void {
         'api.channel.delete_channel.type.invalid',
         'Cannot delete direct or group message channels',
       )
+    const me = ctx.user()
+    if (!store.isChannelMember(ch.id, me.id) && !isSystemAdmin(me)) throw forbidden()
     if (ch.delete_at)
       throw new AppError(
         400,
         'api.channel.delete_channel.deleted.app_error',
         'The channel has been archived or deleted.',
       )
-    const me = ctx.user()
+    if (ch.name === 'town-square')
+      throw new AppError(
+        400,
+        'api.channel.delete_channel.cannot.app_error',
+        'Unable to delete the default channel town-square.',
+      )
     systemPost(app, me, ch.id, 'system_channel_deleted', `@${me.username} archived the channel`, {
       username: me.username,
       deleteBy: me.username,
@@ -321,17 +330,22 @@ export function registerChannels(app: App): void {
     hub.broadcast('user_removed', { channel_id: ch.id, remover_id: me.id }, { user_id: id })
     return OK
   })
+  // api4 viewChannel: another user's view needs edit_other_users; ids must be valid or empty.
   app.route('POST', '/api/v4/channels/members/:user_id/view', async ctx => {
-    const id = userParam(ctx)
-    const b = await ctx.json<{ channel_id?: string }>()
-    const m = b?.channel_id ? store.channelMembers.get(b.channel_id)?.get(id) : undefined
+    const id = ownOrAdmin(ctx)
+    const b = await ctx.json<{ channel_id?: unknown; prev_channel_id?: unknown }>()
+    if (!b || typeof b !== 'object') throw badParam('channel_view')
+    for (const k of ['channel_id', 'prev_channel_id'] as const)
+      if (b[k] !== undefined && b[k] !== '' && !isValidId(b[k])) throw badParam(`channel_view.${k}`)
+    const m = isValidId(b.channel_id) ? store.channelMembers.get(b.channel_id)?.get(id) : undefined
     if (m) {
       m.last_viewed_at = Date.now()
       m.msg_count = app.store.channels.get(m.channel_id)?.total_msg_count ?? m.msg_count
       m.mention_count = 0
       store.touch('channelMember', `${m.channel_id}:${id}`)
     }
-    if (b?.channel_id) hub.broadcast('channel_viewed', { channel_id: b.channel_id }, { user_id: id })
+    if (isValidId(b.channel_id))
+      hub.broadcast('channel_viewed', { channel_id: b.channel_id }, { user_id: id })
     return { body: { status: 'OK', last_viewed_at_times: {} } }
   })
 

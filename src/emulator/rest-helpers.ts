@@ -14,6 +14,19 @@ export function publicUser(u: StoredUser): User {
   return rest
 }
 
+/**
+ * `sendUpdatedUserEvent` (app/user.go): `user_updated` to everyone but the user, with the profile
+ * sanitized (`SanitizeProfile`: no notify props, no password-update time; email and names stay
+ * under the default privacy settings, so the admins' copy is the same object), and the unsanitized
+ * user to the user's own connections. `data.user` is an object, not a JSON string.
+ */
+export function sendUserUpdated(app: App, u: StoredUser): void {
+  const full = publicUser(u)
+  const { notify_props: _n, last_password_update: _l, ...sanitized } = full
+  app.hub.broadcast('user_updated', { user: sanitized }, { omit_users: { [u.id]: true } })
+  app.hub.broadcast('user_updated', { user: full }, { user_id: u.id })
+}
+
 function page(ctx: Ctx): { page: number; perPage: number } {
   const p = Number(ctx.query.get('page') ?? 0)
   let perPage = Number(ctx.query.get('per_page') ?? 60)
@@ -37,6 +50,17 @@ export function userParam(ctx: Ctx, name = 'user_id'): string {
   if (v === 'me') return me.id
   if (!isValidId(v)) throw badUrlParam(name)
   return v
+}
+
+/**
+ * The path's user id if the caller may act for that user (`SessionHasPermissionToUser`: themself,
+ * or edit_other_users, which only system admins hold here); else 403 api.context.permissions.app_error.
+ */
+export function ownOrAdmin(ctx: Ctx, name = 'user_id'): string {
+  const id = userParam(ctx, name)
+  const me = ctx.user()
+  if (id !== me.id && !me.roles.split(' ').includes('system_admin')) throw forbidden()
+  return id
 }
 
 export function getUserOr404(app: App, id: string): StoredUser {

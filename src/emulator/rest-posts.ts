@@ -2,8 +2,9 @@
  * REST routes: posts, reactions (files are in rest-files.ts).
  * @module
  */
-import type { Post, PostList, Reaction } from '../types/index.js'
+import type { Post, PostList, PostProps, Reaction } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin } from './app.js'
+import { applyPostEdit, checkEditableChannel, type EditKind } from './post-edit.js'
 import { createPost, sanitizePost } from './posts.js'
 import { paginate, readableChannel, userParam } from './rest-core.js'
 import { registerFiles } from './rest-files.js'
@@ -31,16 +32,22 @@ export function registerPosts(app: App): void {
     readableChannel(app, ctx, p.channel_id)
     return p
   }
-  const editable = (ctx: Ctx, p: Post): void => {
+  /** Edit permission, then (in the real order for each route) the archived channel and system posts. */
+  const editable = (ctx: Ctx, p: Post, kind?: EditKind): void => {
     const me = ctx.user()
     if (p.user_id !== me.id && !me.roles.includes('system_admin')) throw forbidden()
+    if (kind === 'patch') checkEditableChannel(app, p, kind)
     if (p.type.startsWith('system_'))
       throw new AppError(
         400,
         'api.post.update_post.system_message.app_error',
         'Unable to update system message.',
       )
+    if (kind === 'update') checkEditableChannel(app, p, kind)
   }
+  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined)
+  const propsOf = (v: unknown): PostProps | undefined =>
+    v && typeof v === 'object' && !Array.isArray(v) ? (v as PostProps) : undefined
   const edited = (p: Post, messageChanged: boolean): void => {
     p.update_at = store.now()
     if (messageChanged) p.edit_at = p.update_at
@@ -69,27 +76,30 @@ export function registerPosts(app: App): void {
     return { body: out }
   })
   app.route('GET', '/api/v4/posts/:post_id', ctx => ({ body: sanitizePost(postOr404(ctx)) }))
+  // Both validate as a new post does (post-edit.ts): 400 model.post.is_valid.{message_length,file_ids,props}.
   app.route('PUT', '/api/v4/posts/:post_id', async ctx => {
     const p = postOr404(ctx)
-    editable(ctx, p)
-    const b = await ctx.json<Partial<Post>>()
+    const b = await ctx.json<Record<string, unknown>>()
     if (!b || b.id !== p.id) throw badParam('id')
-    const changed = typeof b.message === 'string' && b.message !== p.message
-    if (typeof b.message === 'string') p.message = b.message
-    if (b.props) p.props = b.props
-    if (b.file_ids) p.file_ids = b.file_ids
+    editable(ctx, p, 'update')
+    const changed = applyPostEdit(app, ctx.user().id, p, {
+      ...(typeof b.message === 'string' ? { message: b.message } : {}),
+      ...(propsOf(b.props) ? { props: propsOf(b.props) } : {}),
+      ...(strings(b.file_ids) ? { fileIds: strings(b.file_ids) } : {}),
+    })
     edited(p, changed)
     return { body: sanitizePost(p) }
   })
   app.route('PUT', '/api/v4/posts/:post_id/patch', async ctx => {
     const p = postOr404(ctx)
-    editable(ctx, p)
-    const b = await ctx.json<Partial<Post>>()
-    const changed = typeof b?.message === 'string' && b.message !== p.message
-    if (typeof b?.message === 'string') p.message = b.message
-    if (b?.props) p.props = b.props
-    if (typeof b?.is_pinned === 'boolean') p.is_pinned = b.is_pinned
-    if (Array.isArray(b?.file_ids)) p.file_ids = b.file_ids
+    const b = (await ctx.json<Record<string, unknown>>()) ?? {}
+    editable(ctx, p, 'patch')
+    const changed = applyPostEdit(app, ctx.user().id, p, {
+      ...(typeof b.message === 'string' ? { message: b.message } : {}),
+      ...(propsOf(b.props) ? { props: propsOf(b.props) } : {}),
+      ...(strings(b.file_ids) ? { fileIds: strings(b.file_ids) } : {}),
+    })
+    if (typeof b.is_pinned === 'boolean') p.is_pinned = b.is_pinned
     edited(p, changed)
     return { body: sanitizePost(p) }
   })

@@ -3,7 +3,7 @@
  * @module
  */
 import { type App, isSystemAdmin, OK } from './app.js'
-import { getUserOr404, paginate, publicUser, userParam } from './rest-helpers.js'
+import { getUserOr404, ownOrAdmin, paginate, publicUser, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
 
 const PIXEL = Buffer.from(
@@ -252,13 +252,21 @@ export function registerUsers(app: App): void {
       ),
     }
   })
+  // api4/preference.go: another user's preferences need edit_other_users (system admins here),
+  // and every preference must carry the path's user_id (app.UpdatePreferences, 403).
   app.route('GET', '/api/v4/users/:user_id/preferences', ctx => ({
-    body: store.preferences.get(userParam(ctx)) ?? [],
+    body: store.preferences.get(ownOrAdmin(ctx)) ?? [],
   }))
   app.route('PUT', '/api/v4/users/:user_id/preferences', async ctx => {
-    const id = userParam(ctx)
+    const id = ownOrAdmin(ctx)
     const prefs = await ctx.json<unknown>()
     if (!Array.isArray(prefs)) throw badParam('preferences')
+    if (prefs.some(p => (p as { user_id?: unknown } | null)?.user_id !== id))
+      throw new AppError(
+        403,
+        'api.preference.update_preferences.set.app_error',
+        'Unable to set user preferences.',
+      )
     const list = store.preferences.get(id) ?? []
     for (const p of prefs as Array<{ category: string; name: string; value: string }>) {
       const i = list.findIndex(x => x.category === p.category && x.name === p.name)

@@ -350,7 +350,12 @@ export class Store {
     const name = createHash('sha1').update(sorted.join('')).digest('hex')
     for (const c of this.channels.values())
       if (c.type === 'G' && c.name === name) return { channel: c, created: false }
-    const names = sorted.map(id => this.users.get(id)?.username ?? id).join(', ')
+    // usernames in sorted order, cut at the 64-character channel-name limit (as the server does)
+    const names = sorted
+      .map(id => this.users.get(id)?.username ?? id)
+      .sort()
+      .join(', ')
+      .slice(0, 64)
     const channel = this.createChannel({
       team_id: '',
       name,

@@ -41,9 +41,10 @@ function dispatch(store: Store, userId: string, msg: ActionMessage, out: ActionO
   }
   const fail = (status: number, id: string, message: string): void =>
     reply({ status: 'FAIL', error: { id, message, detailed_error: '', status_code: status } })
+  // The router checks the action before the seq.
+  if (!msg.action) return fail(400, 'api.web_socket_router.no_action.app_error', 'No websocket action.')
   if (seq <= 0)
     return fail(400, 'api.web_socket_router.bad_seq.app_error', 'Invalid sequence for WebSocket message.')
-  if (!msg.action) return fail(400, 'api.web_socket_router.no_action.app_error', 'No websocket action.')
   const data = msg.data ?? {}
   switch (msg.action) {
     case 'authentication_challenge':

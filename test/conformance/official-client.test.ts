@@ -86,13 +86,13 @@ describe('Client4 against the emulator', () => {
     const c = client(emu.seed.users.admin.token)
     const cmd = await c.addCommand({
       team_id: emu.seed.team.id,
-      trigger: 'echo',
+      trigger: 'echoes',
       url: 'http://127.0.0.1:9/x',
       method: 'P',
     } as never)
     expect(cmd.token).toMatch(/^[a-z0-9]{26}$/)
     const list = await c.getCustomTeamCommands(emu.seed.team.id)
-    expect(list.map(x => x.trigger)).toContain('echo')
+    expect(list.map(x => x.trigger)).toContain('echoes')
     await c.deleteCommand(cmd.id)
     const hook = await c.createIncomingWebhook({
       channel_id: emu.seed.channels.offTopic.id,

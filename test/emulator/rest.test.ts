@@ -263,6 +263,8 @@ describe('teams and channels', () => {
     expect(g.status).toBe(201)
     expect(g.body.type).toBe('G')
     expect(g.body.name).toMatch(/^[0-9a-f]{40}$/)
+    // display name: the usernames sorted (not the ids)
+    expect(g.body.display_name).toBe([a.username, b.username, t.username].sort().join(', '))
     expect((await api(emu, bob, 'POST', '/api/v4/channels/group', [t.id, a.id, b.id])).body.id).toBe(
       g.body.id,
     )
@@ -382,10 +384,13 @@ describe('posts', () => {
   it('channel posts: page/per_page, before/after, since (incl. deleted), next/prev ids', async () => {
     const ch = emu.createChannel({ name: 'paging', members: [emu.seed.users.bot.id] })
     const ids: string[] = []
-    for (let i = 0; i < 5; i++)
+    for (let i = 0; i < 5; i++) {
       ids.push(
         (await api(emu, bot, 'POST', '/api/v4/posts', { channel_id: ch.id, message: `m${i}` })).body.id,
       )
+      // one millisecond apart at least: before/after compare create_at strictly (ties: see rules-rest)
+      await new Promise(r => setTimeout(r, 2))
+    }
     const all = await api(emu, bot, 'GET', `/api/v4/channels/${ch.id}/posts`)
     expect(all.body.order).toEqual([...ids].reverse())
     const p1 = await api(emu, bot, 'GET', `/api/v4/channels/${ch.id}/posts?page=1&per_page=2`)

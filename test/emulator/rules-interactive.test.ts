@@ -265,3 +265,145 @@ describe('ephemeral posts', () => {
     wsB.close()
   })
 })
+
+describe('actions on ephemeral posts (action cookies)', () => {
+  /** The bot sends alice an ephemeral post with a button (no id given) and a select. */
+  async function ephemeral(path: string, opts: { channel?: string; props?: Record<string, unknown> } = {}) {
+    const ws = await Sock.open(emu, alice)
+    const integration = (context: Record<string, unknown>) => ({ url: `${hs.url}${path}`, context })
+    const actions = [
+      { name: 'Go', integration: integration({ secret: 'eph-secret-value' }) },
+      {
+        id: 'menu',
+        name: 'Menu',
+        type: 'select',
+        options: [{ text: 'B', value: 'b' }],
+        integration: integration({ k: 2 }),
+      },
+    ]
+    const r = await api(emu, bot, 'POST', '/api/v4/posts/ephemeral', {
+      user_id: emu.seed.users.alice.id,
+      post: {
+        channel_id: opts.channel ?? town,
+        message: 'only you',
+        props: { ...opts.props, attachments: [{ text: 'pick', actions }] },
+      },
+    })
+    expect(r.status).toBe(201)
+    const ev = await ws.event('ephemeral_message', e => JSON.parse(e.data.post).id === r.body.id)
+    ws.close()
+    const post = JSON.parse(ev.data.post)
+    const [button, menu] = post.props.attachments[0].actions as Array<Record<string, string>>
+    return { rest: r.body, raw: ev.data.post as string, post, button: button!, menu: menu! }
+  }
+
+  it('each action arrives with an id and an opaque cookie, never the integration (WS and REST)', async () => {
+    const e = await ephemeral('/eph-strip')
+    for (const a of [e.button, e.menu]) {
+      expect(a.id).toBeTruthy()
+      expect(typeof a.cookie).toBe('string')
+      expect(a).not.toHaveProperty('integration')
+      expect(Buffer.from(a.cookie!, 'base64').toString('latin1')).not.toContain(hs.url)
+    }
+    expect(e.raw).not.toContain(hs.url)
+    expect(e.raw).not.toContain('eph-secret-value')
+    const restActions = e.rest.props.attachments[0].actions
+    expect(restActions.map((a: { id: string }) => a.id)).toEqual([e.button.id, 'menu'])
+    expect(restActions.every((a: { cookie?: string }) => typeof a.cookie === 'string')).toBe(true)
+    expect(JSON.stringify(e.rest)).not.toContain(hs.url)
+  })
+
+  it('a click with the cookie POSTs to the integration as for a stored post (ephemeral post id, its channel)', async () => {
+    const e = await ephemeral('/eph-click')
+    const r = await api(emu, alice, 'POST', `/api/v4/posts/${e.post.id}/actions/${e.button.id}`, {
+      cookie: e.button.cookie,
+    })
+    expect([r.status, r.body.status]).toEqual([200, 'OK'])
+    expect(r.body.trigger_id).toBeTruthy()
+    expect((await hs.next('/eph-click')).json).toEqual({
+      user_id: emu.seed.users.alice.id,
+      user_name: 'alice',
+      channel_id: town,
+      channel_name: 'town-square',
+      team_id: emu.seed.team.id,
+      team_domain: emu.seed.team.name,
+      post_id: e.post.id,
+      trigger_id: r.body.trigger_id,
+      type: 'button',
+      data_source: '',
+      context: { secret: 'eph-secret-value' },
+    })
+    const m = await api(emu, alice, 'POST', `/api/v4/posts/${e.post.id}/actions/menu`, {
+      cookie: e.menu.cookie,
+      selected_option: 'b',
+    })
+    expect(m.status).toBe(200)
+    expect((await hs.next('/eph-click')).json).toMatchObject({
+      post_id: e.post.id,
+      type: 'select',
+      context: { k: 2, selected_option: 'b' },
+    })
+  })
+
+  it('ephemeral_text → a new ephemeral in the post’s thread with the kept props; update → 404 (not stored)', async () => {
+    const e = await ephemeral('/eph-answer', { props: { override_username: 'helper', other: 'x' } })
+    const ws = await Sock.open(emu, alice)
+    hs.answers.set('/eph-answer', { body: { ephemeral_text: 'noted <!here>' } })
+    const ok = await api(emu, alice, 'POST', `/api/v4/posts/${e.post.id}/actions/${e.button.id}`, {
+      cookie: e.button.cookie,
+    })
+    expect(ok.status).toBe(200)
+    const reply = JSON.parse(
+      (await ws.event('ephemeral_message', ev => JSON.parse(ev.data.post).message === 'noted @here')).data
+        .post,
+    )
+    expect(reply).toMatchObject({
+      type: 'system_ephemeral',
+      channel_id: town,
+      root_id: e.post.id,
+      user_id: emu.seed.users.alice.id,
+      props: { override_username: 'helper' },
+    })
+    expect(reply.props).not.toHaveProperty('other')
+    // The real server hands `update` to UpdatePost, which cannot find an unstored post: 404 after
+    // the integration ran, and the ephemeral_text of that answer is never sent.
+    hs.answers.set('/eph-answer', { body: { update: { message: 'changed' }, ephemeral_text: 'lost' } })
+    const upd = await api(emu, alice, 'POST', `/api/v4/posts/${e.post.id}/actions/${e.button.id}`, {
+      cookie: e.button.cookie,
+    })
+    expect([upd.status, upd.body.id]).toEqual([404, 'app.post.get.app_error'])
+    await hs.next('/eph-answer')
+    await settle()
+    expect(ws.events('post_edited')).toHaveLength(0)
+    expect(
+      ws.events('ephemeral_message').filter(ev => JSON.parse(ev.data.post).message === 'lost'),
+    ).toHaveLength(0)
+    ws.close()
+  })
+
+  it('forged or altered cookie → 400; no cookie → 403 (404 for admins); another post’s id → 400; unreadable channel → 403', async () => {
+    const e = await ephemeral('/eph-bad')
+    const url = `/api/v4/posts/${e.post.id}/actions/${e.button.id}`
+    const forged = await api(emu, alice, 'POST', url, { cookie: 'bm90LWEtY29va2ll' })
+    expect([forged.status, forged.body.id]).toEqual([400, 'api.post.do_action.action_integration.app_error'])
+    const c = e.button.cookie!
+    const altered = `${c.slice(0, 20)}${c[20] === 'A' ? 'B' : 'A'}${c.slice(21)}`
+    const alt = await api(emu, alice, 'POST', url, { cookie: altered })
+    expect([alt.status, alt.body.id]).toEqual([400, 'api.post.do_action.action_integration.app_error'])
+    const none = await api(emu, alice, 'POST', url, {})
+    expect([none.status, none.body.id]).toEqual([403, 'api.context.permissions.app_error'])
+    const admin = await api(emu, emu.seed.users.admin.token, 'POST', url, {})
+    expect([admin.status, admin.body.id]).toEqual([404, 'app.post.get.app_error'])
+    const other = await api(emu, alice, 'POST', `/api/v4/posts/${'x'.repeat(26)}/actions/${e.button.id}`, {
+      cookie: c,
+    })
+    expect([other.status, other.body.id]).toEqual([400, 'api.post.do_action.action_integration.app_error'])
+    const priv = await ephemeral('/eph-priv', { channel: emu.seed.channels.privateRoom.id })
+    const stranger = await api(emu, bob, 'POST', `/api/v4/posts/${priv.post.id}/actions/${priv.button.id}`, {
+      cookie: priv.button.cookie,
+    })
+    expect([stranger.status, stranger.body.id]).toEqual([403, 'api.context.permissions.app_error'])
+    await settle()
+    expect(hs.received.filter(r => r.path === '/eph-bad' || r.path === '/eph-priv')).toHaveLength(0)
+  })
+})

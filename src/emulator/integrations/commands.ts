@@ -9,6 +9,7 @@ import { createPost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-core.js'
 import type { StoredUser } from '../store.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from '../util.js'
+import { BUILT_IN_TRIGGERS } from './builtin-triggers.js'
 import { type CallResult, call, newTrigger, RESPONSE_URL_TTL, requireEnabled, slackText } from './shared.js'
 
 interface ResponseUrl {
@@ -124,16 +125,23 @@ export function registerCommands(app: App): void {
     if (!canManage(me, c)) throw forbidden()
     return c
   }
+  /**
+   * `validateCommandTriggerUniqueness`: the built-in triggers first, then the team's live custom
+   * commands (both lower-cased); it runs before the field checks of `Command.IsValid`.
+   */
   const clash = (teamId: string, trigger: string, exceptId = ''): void => {
-    for (const c of store.commands.values()) {
-      if (c.team_id === teamId && c.trigger === trigger && !c.delete_at && c.id !== exceptId) {
-        throw new AppError(
-          400,
-          'api.command.duplicate_trigger.app_error',
-          'This trigger word is already in use. Please choose another word.',
-        )
-      }
-    }
+    const t = trigger.toLowerCase()
+    const taken =
+      BUILT_IN_TRIGGERS.has(t) ||
+      [...store.commands.values()].some(
+        c => c.team_id === teamId && c.trigger.toLowerCase() === t && !c.delete_at && c.id !== exceptId,
+      )
+    if (taken)
+      throw new AppError(
+        400,
+        'api.command.duplicate_trigger.app_error',
+        'This trigger word is already in use. Please choose another word.',
+      )
   }
 
   app.route('POST', '/api/v4/commands', async ctx => {
@@ -141,10 +149,10 @@ export function registerCommands(app: App): void {
     const me = ctx.user()
     const b = await ctx.json<Partial<Command>>()
     if (!b || typeof b !== 'object' || !isValidId(b.team_id)) throw badParam('team_id')
-    const trigger = (b.trigger ?? '').toLowerCase()
-    validate({ ...b, trigger })
     if (!store.isTeamMember(b.team_id, me.id) && !isSystemAdmin(me)) throw forbidden()
+    const trigger = (typeof b.trigger === 'string' ? b.trigger : '').toLowerCase()
     clash(b.team_id, trigger)
+    validate({ ...b, trigger })
     const t = store.now()
     const cmd: Command = {
       id: newId(),
@@ -209,9 +217,9 @@ export function registerCommands(app: App): void {
       )
     const next = { ...c }
     for (const k of EDITABLE) if (b[k] !== undefined) (next as Record<string, unknown>)[k] = b[k]
-    next.trigger = next.trigger.toLowerCase()
-    validate(next)
+    next.trigger = String(next.trigger ?? '').toLowerCase()
     clash(c.team_id, next.trigger, c.id)
+    validate(next)
     Object.assign(c, next, { update_at: store.now() })
     store.touch('command', c.id)
     return { body: c }
