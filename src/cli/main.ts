@@ -92,7 +92,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       })
       if (!interactive) {
         io.out('No terminal: Ctrl-C to stop.')
-        await new Promise<void>(resolve => process.once('SIGINT', () => resolve()))
+        await untilStopSignal()
         await dev.stop()
       }
     })
@@ -122,7 +122,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
             .join(', ')}\nCtrl-C to stop.`,
         { url: emu.url, seed: emu.seed },
       )
-      await new Promise<void>(resolve => process.once('SIGINT', () => resolve()))
+      await untilStopSignal()
       await emu.stop()
     })
 
@@ -224,7 +224,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           )
           if (++n >= max) resolve()
         })
-        process.once('SIGINT', () => resolve())
+        void untilStopSignal().then(resolve)
       })
       await rt.connect()
       await done
@@ -257,4 +257,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if ((e as Error).message) io.err(`matterkit: ${(e as Error).message}`)
     return code
   }
+}
+
+/** Resolves on Ctrl-C (SIGINT) or SIGTERM (docker stop, systemd), so the caller can shut down cleanly. */
+function untilStopSignal(): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      process.off('SIGINT', done)
+      process.off('SIGTERM', done)
+      resolve()
+    }
+    process.once('SIGINT', done)
+    process.once('SIGTERM', done)
+  })
 }

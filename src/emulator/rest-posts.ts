@@ -11,7 +11,14 @@ import { registerFiles } from './rest-files.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
 function list(posts: Post[], extra: Partial<PostList> = {}): PostList {
-  const out: PostList = { order: [], posts: {}, next_post_id: '', prev_post_id: '', ...extra }
+  const out: PostList = {
+    order: [],
+    posts: {},
+    next_post_id: '',
+    prev_post_id: '',
+    first_inaccessible_post_time: 0,
+    ...extra,
+  }
   for (const p of posts) {
     out.order.push(p.id)
     out.posts[p.id] = sanitizePost(p)
@@ -117,7 +124,7 @@ export function registerPosts(app: App): void {
       if (!isValidId(ctx.params.post_id)) throw badUrlParam('post_id')
       const p = store.posts.get(ctx.params.post_id)
       if (!p) throw notFound('app.post.get.app_error', 'post')
-      permanentDelete(p)
+      permanentDelete(p, me.id)
       return OK
     }
     const p = postOr404(ctx)
@@ -125,11 +132,19 @@ export function registerPosts(app: App): void {
     p.delete_at = store.now()
     p.update_at = p.delete_at
     store.touch('post', p.id)
-    hub.broadcast('post_deleted', { post: JSON.stringify(sanitizePost(p)) }, { channel_id: p.channel_id })
+    broadcastDeleted(p, ctx.user().id)
     return OK
   })
   /** Remove a post (a root takes its replies), its reactions and files; clients get `post_deleted`. */
-  const permanentDelete = (root: Post): void => {
+  /** `post_deleted`: the post to everyone in the channel; system admins also learn who deleted it. */
+  const broadcastDeleted = (p: Post, deletedBy: string): void => {
+    const post = JSON.stringify(sanitizePost(p))
+    hub.broadcast('post_deleted', { post }, { channel_id: p.channel_id }, userId => {
+      const u = store.users.get(userId)
+      return u && isSystemAdmin(u) ? { post, delete_by: deletedBy } : undefined
+    })
+  }
+  const permanentDelete = (root: Post, deletedBy: string): void => {
     const gone = [
       root,
       ...(store.postsByChannel.get(root.channel_id) ?? []).filter(x => x.root_id === root.id),
@@ -148,8 +163,7 @@ export function registerPosts(app: App): void {
       store.touch('post', p.id)
       if (store.reactions.delete(p.id)) store.touch('reactions', p.id)
       for (const fid of p.file_ids ?? []) if (store.files.delete(fid)) store.touch('file', fid)
-      if (wasLive)
-        hub.broadcast('post_deleted', { post: JSON.stringify(sanitizePost(p)) }, { channel_id: p.channel_id })
+      if (wasLive) broadcastDeleted(p, deletedBy)
     }
   }
   for (const [action, pinned] of [

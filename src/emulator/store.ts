@@ -267,6 +267,7 @@ export class Store {
       scheme_id: null,
       group_constrained: null,
       total_msg_count: 0,
+      total_msg_count_root: 0,
     }
     this.putChannel(ch)
     return ch
@@ -378,6 +379,7 @@ export class Store {
       ch.last_post_at = Math.max(ch.last_post_at, post.create_at)
       if (!post.root_id) ch.last_root_post_at = Math.max(ch.last_root_post_at ?? 0, post.create_at)
       ch.total_msg_count = (ch.total_msg_count ?? 0) + 1
+      if (!post.root_id) ch.total_msg_count_root = (ch.total_msg_count_root ?? 0) + 1
       this.touch('channel', ch.id)
     }
     if (post.root_id) {

@@ -126,6 +126,7 @@ export interface Channel {
   props?: Record<string, unknown> | null
   policy_id?: string | null
   total_msg_count?: number
+  total_msg_count_root?: number
 }
 
 /** Mattermost's `ChannelMember` object, as the server sends it. */

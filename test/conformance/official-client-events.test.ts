@@ -277,12 +277,8 @@ describe('slash commands through Client4 against a local integration', () => {
     b.ws.close()
   })
 
-  // emulator gap: src/emulator/integrations/commands.ts apply() sends the ephemeral post with
-  // user_id '' and without props.from_webhook. The real HandleCommandResponsePost
-  // (server/channels/app/command.go) builds the post with UserId = args.UserId and, for a custom
-  // (non built-in) command, props from_webhook "true" and override_icon_url "" (icon override on),
-  // then CreateCommandPost -> SendEphemeralPost(post.UserId, post) for the ephemeral case.
-  it.skip('executeCommand: the ephemeral post is authored by the caller and marked from_webhook', async () => {
+  // HandleCommandResponsePost (app/command.go): the caller's post, from_webhook for custom commands.
+  it('executeCommand: the ephemeral post is authored by the caller and marked from_webhook', async () => {
     const { alice } = emu.seed.users
     const ts = emu.seed.channels.townSquare
     const a = await listen(alice.token)
@@ -296,12 +292,8 @@ describe('slash commands through Client4 against a local integration', () => {
     a.ws.close()
   })
 
-  // emulator gap: POST /api/v4/commands/execute answers the integration's JSON as it came plus
-  // trigger_id (e.g. {"response_type":"in_channel","text":"…","trigger_id":"…"}). The real
-  // api4 executeCommand encodes a model.CommandResponse (server/public/model/command_response.go),
-  // whose 12 fields have no omitempty, so every key is present (props/attachments/extra_responses
-  // null when unset) — the keys @mattermost/types CommandResponse declares as required.
-  it.skip('executeCommand: the reply has every CommandResponse key', async () => {
+  // api4 executeCommand encodes a model.CommandResponse: all 12 fields, no omitempty.
+  it('executeCommand: the reply has every CommandResponse key', async () => {
     const res = await client(emu.seed.users.alice.token).executeCommand('/release v2', {
       channel_id: emu.seed.channels.townSquare.id,
       team_id: emu.seed.team.id,
@@ -452,13 +444,9 @@ describe('WebSocket events beyond posted, through the official WebSocketClient',
   })
 })
 
-// emulator gap: post_deleted to a system admin. src/emulator/rest-posts.ts broadcasts one
-// post_deleted with only `post` to the channel. The real DeletePost (server/channels/app/post.go)
-// publishes two: one with ContainsSanitizedData for non-admins ({post}) and one with
-// ContainsSensitiveData for admins ({post, delete_by}); @mattermost/client types PostDeleted with
-// "delete_by: only sent to admin users".
+// DeletePost (app/post.go): a sanitized post_deleted to everyone, one with delete_by to admins.
 describe('post_deleted for admins', () => {
-  it.skip('carries delete_by with the deleting user', async () => {
+  it('carries delete_by with the deleting user', async () => {
     const admin = await listen(emu.seed.users.admin.token)
     const c = client(emu.seed.users.alice.token)
     const p = await c.createPost({ channel_id: emu.seed.channels.offTopic.id, message: 'gone soon' } as Post)

@@ -463,10 +463,8 @@ describe('responses have the shapes @mattermost/types declares', () => {
     expect(bot.is_bot).toBe(true)
   })
 
-  // emulator gap: GET /api/v4/channels/{id} (and every channel reply) has no
-  // `total_msg_count_root`. The real model.Channel always sends it (`json:"total_msg_count_root"`,
-  // no omitempty, server/public/model/channel.go); @mattermost/types ServerChannel requires it.
-  it.skip('Channel (ServerChannel): open, private, DM', async () => {
+  // The real model.Channel always sends total_msg_count_root (no omitempty, model/channel.go).
+  it('Channel (ServerChannel): open, private, DM', async () => {
     const c = client(emu.seed.users.alice.token)
     const open = await c.getChannel(emu.seed.channels.townSquare.id)
     expect(shapeProblems(open, CHANNEL)).toEqual([])
@@ -475,20 +473,6 @@ describe('responses have the shapes @mattermost/types declares', () => {
     const dm = await c.createDirectChannel([emu.seed.users.alice.id, emu.seed.users.bob.id])
     expect(shapeProblems(dm, CHANNEL)).toEqual([])
     expect(dm.type).toBe('D')
-  })
-
-  it('Channel: every declared key but total_msg_count_root has its declared kind', async () => {
-    const c = client(emu.seed.users.alice.token)
-    const { total_msg_count_root: _, ...rest } = CHANNEL.fields
-    const lenient: ShapeOf<Omit<ServerChannel, 'total_msg_count_root'>> = { ...CHANNEL, fields: rest }
-    const dm = await c.createDirectChannel([emu.seed.users.alice.id, emu.seed.users.bob.id])
-    expect(shapeProblems(dm, lenient)).toEqual([])
-    expect(dm).toMatchObject({ type: 'D', team_id: '' })
-    for (const id of [emu.seed.channels.townSquare.id, emu.seed.channels.privateRoom.id]) {
-      const ch = await c.getChannel(id)
-      expect(shapeProblems(ch, lenient)).toEqual([])
-      expect(['O', 'P']).toContain(ch.type)
-    }
   })
 
   it('Post: created, with a file, and as returned by getPost', async () => {
@@ -509,11 +493,8 @@ describe('responses have the shapes @mattermost/types declares', () => {
     expect(got.message).toBe('shape check')
   })
 
-  // emulator gap: post lists (GET /api/v4/channels/{id}/posts, /posts/{id}/thread, pinned, …)
-  // lack `first_inaccessible_post_time`. The real model.PostList always sends it
-  // (`json:"first_inaccessible_post_time"`, no omitempty, server/public/model/post_list.go);
-  // @mattermost/types PostList requires it.
-  it.skip('PostList: channel posts and a thread', async () => {
+  // The real model.PostList always sends first_inaccessible_post_time (model/post_list.go).
+  it('PostList: channel posts and a thread', async () => {
     const c = client(emu.seed.users.alice.token)
     const list = await c.getPosts(emu.seed.channels.offTopic.id)
     expect(shapeProblems(list, POST_LIST)).toEqual([])
@@ -522,13 +503,11 @@ describe('responses have the shapes @mattermost/types declares', () => {
     expect(shapeProblems(await c.getPostThread(root.id), POST_LIST)).toEqual([])
   })
 
-  it('PostList: order/posts/next/prev have the declared kinds; every post is a Post', async () => {
+  it('PostList: every post in it is a Post', async () => {
     const c = client(emu.seed.users.alice.token)
     await c.createPost({ channel_id: emu.seed.channels.offTopic.id, message: 'in a list' } as Post)
     const list = await c.getPosts(emu.seed.channels.offTopic.id)
-    const { first_inaccessible_post_time: _, ...rest } = POST_LIST.fields
-    const lenient: ShapeOf<Omit<PostList, 'first_inaccessible_post_time'>> = { ...POST_LIST, fields: rest }
-    expect(shapeProblems(list, lenient)).toEqual([])
+    expect(shapeProblems(list, POST_LIST)).toEqual([])
     expect(list.order.length).toBeGreaterThan(0)
     expect(Object.keys(list.posts).sort()).toEqual([...list.order].sort())
     for (const p of Object.values(list.posts)) expect(shapeProblems(p, POST)).toEqual([])

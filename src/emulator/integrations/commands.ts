@@ -67,6 +67,28 @@ export function parseCommandBody(res: { type: string; text: string }): CommandRe
   }
 }
 
+/**
+ * The answer of `POST /commands/execute`: the integration's response decoded into the server's
+ * `CommandResponse` (every field present, unknown ones dropped, the text as posted).
+ */
+function commandResponseBody(app: App, r: CommandResponse, triggerId: string): Record<string, unknown> {
+  const text = r.skip_slack_parsing ? (r.text ?? '') : slackText(app, r.text ?? '')
+  return {
+    response_type: r.response_type ?? '',
+    text,
+    username: r.username ?? '',
+    channel_id: r.channel_id ?? '',
+    icon_url: r.icon_url ?? '',
+    type: r.type ?? '',
+    props: r.props ?? null,
+    goto_location: r.goto_location ?? '',
+    trigger_id: triggerId,
+    skip_slack_parsing: !!r.skip_slack_parsing,
+    attachments: r.attachments ?? null,
+    extra_responses: r.extra_responses ?? null,
+  }
+}
+
 export function registerCommands(app: App): void {
   const { store, config } = app
   const responseUrls = new Map<string, ResponseUrl>()
@@ -85,12 +107,13 @@ export function registerCommands(app: App): void {
     if (r.attachments?.length) props.attachments = r.attachments
     const text = r.skip_slack_parsing ? (r.text ?? '') : slackText(app, r.text ?? '')
     if (text || r.attachments?.length) {
+      // HandleCommandResponsePost: the post is the caller's, marked as an integration's (custom
+      // commands are never built-in), with the overrides; both for in_channel and ephemeral.
+      const username = cmd.username || r.username
+      if (config.EnablePostUsernameOverride && username) props.override_username = username
+      if (config.EnablePostIconOverride) props.override_icon_url = cmd.icon_url || r.icon_url || ''
+      props.from_webhook = 'true'
       if (r.response_type === 'in_channel') {
-        props.from_webhook = 'true'
-        const username = cmd.username || r.username
-        if (config.EnablePostUsernameOverride && username) props.override_username = username
-        const icon = cmd.icon_url || r.icon_url
-        if (config.EnablePostIconOverride && icon) props.override_icon_url = icon
         // Custom commands post through CreatePostMissingChannel with triggerWebhooks = true.
         createPost(
           app,
@@ -107,7 +130,13 @@ export function registerCommands(app: App): void {
       } else {
         if ((r.type ?? '').startsWith('system_'))
           throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid post.type parameter.')
-        sendEphemeral(app, user.id, { channel_id: target, message: text, root_id: rootId, props })
+        sendEphemeral(app, user.id, {
+          user_id: user.id,
+          channel_id: target,
+          message: text,
+          root_id: rootId,
+          props,
+        })
       }
     }
     for (const extra of r.extra_responses ?? []) apply(user, channelId, rootId, extra, cmd)
@@ -348,7 +377,7 @@ export function registerCommands(app: App): void {
     }
     const r = res.text ? parseCommandBody(res) : {}
     apply(me, ch.id, rootId, r, cmd)
-    return { body: { ...r, trigger_id: triggerId } }
+    return { body: commandResponseBody(app, r, triggerId) }
   })
 
   app.route('POST', '/hooks/commands/:hook_id', async ctx => {
