@@ -25,6 +25,12 @@ export interface EmulatorOptions {
    * else an append-only journal). Default: in memory only.
    */
   persist?: string
+  /**
+   * The store `persist` uses: `'sqlite'` (needs the optional dependency `better-sqlite3`; an
+   * error says so when it is missing), `'journal'` (an append-only file compacted at start-up),
+   * or `'auto'` (default: SQLite when `better-sqlite3` loads, else the journal).
+   */
+  persistWith?: 'auto' | 'sqlite' | 'journal'
   /** Mattermost-style rate limiting (GCRA, real headers, plain-text 429); off by default. */
   rateLimit?: RateLimitOptions | false
   /** Config overrides (see {@link EmulatorConfig}). */

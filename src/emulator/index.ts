@@ -60,7 +60,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     ...opts.config,
   }
   const persistence: Persistence | undefined = opts.persist
-    ? attachPersistence(store, opts.persist)
+    ? attachPersistence(store, opts.persist, opts.persistWith)
     : undefined
   const hub = new Hub(store, { pingIntervalMs: opts.wsPingIntervalMs ?? 60_000, authTimeoutMs: 5000 })
   const app = new App(store, hub, config)

@@ -109,9 +109,18 @@ export interface Persistence {
 }
 
 /** Load `dir` into `store` and keep writing its changes there. */
-export function attachPersistence(store: Store, dir: string): Persistence {
+export function attachPersistence(
+  store: Store,
+  dir: string,
+  using: 'auto' | 'sqlite' | 'journal' = 'auto',
+): Persistence {
   mkdirSync(join(dir, 'files'), { recursive: true })
-  const backend = sqliteBackend(dir) ?? journalBackend(dir)
+  const sqlite = using === 'journal' ? undefined : sqliteBackend(dir)
+  if (using === 'sqlite' && !sqlite)
+    throw new Error(
+      "persistWith: 'sqlite' needs the optional package better-sqlite3: run `npm install better-sqlite3` (or use persistWith: 'journal').",
+    )
+  const backend = sqlite ?? journalBackend(dir)
   const rows = backend.rows()
   load(store, dir, rows)
   const dirty = new Map<string, [Kind, string]>()

@@ -3,99 +3,28 @@
 // received by the official WebSocketClient (on `ws`, token in the Authorization header).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Client4, WebSocketClient } from '@mattermost/client'
+import type { Client4 } from '@mattermost/client'
 import type { Command, CommandResponse } from '@mattermost/types/integrations'
 import type { Post } from '@mattermost/types/posts'
 import type { Reaction } from '@mattermost/types/reactions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+import {
+  expectConsecutiveSeq,
+  installWebSocketGlobals,
+  json,
+  type Listener,
+  officialClients,
+  waitFor,
+} from './setup.js'
 
 let emu: Emulator
 beforeAll(async () => {
   emu = await startEmulator()
-  const g = globalThis as Record<string, unknown>
-  g.WebSocket ??= WebSocket
-  g.CloseEvent ??= class CloseEvent extends Event {
-    code: number
-    reason: string
-    constructor(type: string, init: { code?: number; reason?: string } = {}) {
-      super(type)
-      this.code = init.code ?? 1000
-      this.reason = init.reason ?? ''
-    }
-  }
+  installWebSocketGlobals()
 })
 afterAll(() => emu.stop())
-
-function client(token: string): Client4 {
-  const c = new Client4()
-  c.setUrl(emu.url)
-  c.setToken(token)
-  return c
-}
-
-interface Broadcast {
-  omit_users: Record<string, boolean> | null
-  user_id: string
-  channel_id: string
-  team_id: string
-}
-interface Ev {
-  event: string
-  seq: number
-  data: Record<string, unknown>
-  broadcast: Broadcast
-}
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise(r => setTimeout(r, 20))
-  }
-}
-
-/** A WebSocketClient for one user that records every event it delivers. */
-async function listen(token: string) {
-  const events: Ev[] = []
-  let closes = 0
-  const ws = new WebSocketClient({
-    newWebSocketFn: (url: string) =>
-      new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } }) as never,
-  } as never)
-  ws.addMessageListener(m => events.push(m as unknown as Ev))
-  ws.addCloseListener(() => {
-    closes++
-  })
-  const first = new Promise<void>(resolve => ws.addFirstConnectListener(() => resolve()))
-  ws.initialize(`${emu.url.replace('http', 'ws')}/api/v4/websocket`)
-  await first
-  await waitFor(() => events.some(e => e.event === 'hello'))
-  return {
-    ws,
-    events,
-    closes: () => closes,
-    /** The first event named `event` (after index `from`) that `pred` accepts. */
-    async next(event: string, pred: (e: Ev) => boolean = () => true, from = 0): Promise<Ev> {
-      let found: Ev | undefined
-      await waitFor(() => {
-        found = events.slice(from).find(e => e.event === event && pred(e))
-        return !!found
-      })
-      return found!
-    },
-  }
-}
-type Listener = Awaited<ReturnType<typeof listen>>
-
-const json = <T>(v: unknown): T => JSON.parse(String(v)) as T
-
-/** Every event a socket saw carries the next seq: 0 (hello), 1, 2, ... without a gap. */
-function expectConsecutiveSeq(l: Listener): void {
-  expect(l.events.map(e => e.seq)).toEqual(l.events.map((_, i) => i))
-  expect(l.closes()).toBe(0)
-}
+const { client, listen } = officialClients(() => emu)
 
 interface Hit {
   method: string

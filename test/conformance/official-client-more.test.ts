@@ -1,7 +1,6 @@
 // More of the official @mattermost/client against the emulator: outgoing webhook update, bots,
 // access tokens, preferences, pins, archive/restore, ping, webhook counts, webhook deletion. Each
 // reply is typed with @mattermost/types; the last block checks reply shapes against those types.
-import { Client4 } from '@mattermost/client'
 import type { Bot } from '@mattermost/types/bots'
 import type { ServerChannel } from '@mattermost/types/channels'
 import type { FileInfo } from '@mattermost/types/files'
@@ -16,19 +15,14 @@ import type { PreferenceType } from '@mattermost/types/preferences'
 import type { UserAccessToken, UserProfile } from '@mattermost/types/users'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+import { officialClients } from './setup.js'
 
 let emu: Emulator
 beforeAll(async () => {
   emu = await startEmulator({ config: { EnableBotAccountCreation: true } })
 })
 afterAll(() => emu.stop())
-
-function client(token: string): Client4 {
-  const c = new Client4()
-  c.setUrl(emu.url)
-  c.setToken(token)
-  return c
-}
+const { client } = officialClients(() => emu)
 
 const OUTGOING_KEYS: Array<keyof OutgoingWebhook> = [
   'id',

@@ -1,34 +1,19 @@
 // The official @mattermost/client drives the emulator: proof that it talks like Mattermost.
-import { Client4, WebSocketClient } from '@mattermost/client'
+import { WebSocketClient } from '@mattermost/client'
 import type { Post } from '@mattermost/types/posts'
 import type { UserProfile } from '@mattermost/types/users'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+import { installWebSocketGlobals, officialClients, waitFor } from './setup.js'
 
 let emu: Emulator
 beforeAll(async () => {
   emu = await startEmulator()
-  const g = globalThis as Record<string, unknown>
-  g.WebSocket ??= WebSocket
-  g.CloseEvent ??= class CloseEvent extends Event {
-    code: number
-    reason: string
-    constructor(type: string, init: { code?: number; reason?: string } = {}) {
-      super(type)
-      this.code = init.code ?? 1000
-      this.reason = init.reason ?? ''
-    }
-  }
+  installWebSocketGlobals()
 })
 afterAll(() => emu.stop())
-
-function client(token?: string): Client4 {
-  const c = new Client4()
-  c.setUrl(emu.url)
-  if (token) c.setToken(token)
-  return c
-}
+const { client } = officialClients(() => emu)
 
 describe('Client4 against the emulator', () => {
   it('logs in with a password and reads the Token header', async () => {
@@ -137,11 +122,3 @@ describe('Client4 against the emulator', () => {
     ws2.close()
   }, 30_000)
 })
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise(r => setTimeout(r, 20))
-  }
-}

@@ -1,9 +1,41 @@
-/** Test helpers: raw HTTP and WebSocket access to an emulator (no matterkit client code). */
+/** Test helpers: a seeded emulator, and raw HTTP and WebSocket access to it (no matterkit client code). */
 import WebSocket from 'ws'
-import type { Emulator } from '../../src/emulator/index.js'
+import { type Emulator, startEmulator } from '../../src/emulator/index.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON in tests
 type Json = any
+
+/** An emulator and its seed by the short names the tests use: user tokens and team / channel ids. */
+export interface Seeded {
+  emu: Emulator
+  // tokens of the seeded users
+  admin: string
+  alice: string
+  bob: string
+  bot: string
+  // ids of the seeded team and channels
+  team: string
+  town: string
+  off: string
+  priv: string
+}
+
+/** Start an emulator and name its seed; destructure what a test file needs. */
+export async function startSeeded(): Promise<Seeded> {
+  const emu = await startEmulator()
+  const { users, team, channels } = emu.seed
+  return {
+    emu,
+    admin: users.admin.token,
+    alice: users.alice.token,
+    bob: users.bob.token,
+    bot: users.bot.token,
+    team: team.id,
+    town: channels.townSquare.id,
+    off: channels.offTopic.id,
+    priv: channels.privateRoom.id,
+  }
+}
 
 export interface Res<T = Json> {
   status: number

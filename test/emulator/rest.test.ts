@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { api } from './helpers.js'
+import type { Emulator } from '../../src/emulator/index.js'
+import { api, startSeeded } from './helpers.js'
 
 let emu: Emulator
 let bot: string
@@ -11,13 +11,7 @@ let town: string
 let priv: string
 
 beforeAll(async () => {
-  emu = await startEmulator()
-  bot = emu.seed.users.bot.token
-  alice = emu.seed.users.alice.token
-  bob = emu.seed.users.bob.token
-  admin = emu.seed.users.admin.token
-  town = emu.seed.channels.townSquare.id
-  priv = emu.seed.channels.privateRoom.id
+  ;({ emu, bot, alice, bob, admin, town, priv } = await startSeeded())
 })
 afterAll(() => emu.stop())
 

@@ -1,7 +1,7 @@
 // Slash commands, rule by rule: registration, the request to the command URL, the response.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { api, Sock } from './helpers.js'
+import type { Emulator } from '../../src/emulator/index.js'
+import { api, Sock, startSeeded } from './helpers.js'
 import { HookServer } from './hookserver.js'
 
 let emu: Emulator
@@ -10,11 +10,8 @@ let alice: string
 let team: string
 let town: string
 beforeAll(async () => {
-  emu = await startEmulator()
+  ;({ emu, alice, team, town } = await startSeeded())
   hs = await HookServer.start()
-  alice = emu.seed.users.alice.token
-  team = emu.seed.team.id
-  town = emu.seed.channels.townSquare.id
 })
 afterAll(async () => {
   await emu.stop()

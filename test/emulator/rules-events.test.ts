@@ -1,17 +1,14 @@
 // The events and system messages REST actions cause, with their broadcast scope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { api, Sock, settle, type WsEvent } from './helpers.js'
+import type { Emulator } from '../../src/emulator/index.js'
+import { api, Sock, settle, startSeeded, type WsEvent } from './helpers.js'
 
 let emu: Emulator
 let alice: string
 let bob: string
 let team: string
 beforeAll(async () => {
-  emu = await startEmulator()
-  alice = emu.seed.users.alice.token
-  bob = emu.seed.users.bob.token
-  team = emu.seed.team.id
+  ;({ emu, alice, bob, team } = await startSeeded())
 })
 afterAll(() => emu.stop())
 

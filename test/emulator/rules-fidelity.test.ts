@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { api, Sock, settle } from './helpers.js'
+import { api, Sock, settle, startSeeded } from './helpers.js'
 
 let emu: Emulator
 let admin: string
@@ -14,12 +14,7 @@ let bob: string
 let team: string
 let town: string
 beforeAll(async () => {
-  emu = await startEmulator()
-  admin = emu.seed.users.admin.token
-  alice = emu.seed.users.alice.token
-  bob = emu.seed.users.bob.token
-  team = emu.seed.team.id
-  town = emu.seed.channels.townSquare.id
+  ;({ emu, admin, alice, bob, team, town } = await startSeeded())
 })
 afterAll(() => emu.stop())
 

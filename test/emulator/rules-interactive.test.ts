@@ -1,8 +1,8 @@
 // Interactive actions, dialogs and ephemeral posts, rule by rule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+import type { Emulator } from '../../src/emulator/index.js'
 import { ageTrigger } from '../../src/emulator/integrations/index.js'
-import { api, Sock, settle } from './helpers.js'
+import { api, Sock, settle, startSeeded } from './helpers.js'
 import { HookServer } from './hookserver.js'
 
 let emu: Emulator
@@ -12,12 +12,8 @@ let alice: string
 let bob: string
 let town: string
 beforeAll(async () => {
-  emu = await startEmulator()
+  ;({ emu, bot, alice, bob, town } = await startSeeded())
   hs = await HookServer.start()
-  bot = emu.seed.users.bot.token
-  alice = emu.seed.users.alice.token
-  bob = emu.seed.users.bob.token
-  town = emu.seed.channels.townSquare.id
 })
 afterAll(async () => {
   await emu.stop()

@@ -1,7 +1,7 @@
 // Outgoing webhooks, rule by rule (management and the calls to callback URLs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { api, Sock, settle } from './helpers.js'
+import type { Emulator } from '../../src/emulator/index.js'
+import { api, Sock, settle, startSeeded } from './helpers.js'
 import { HookServer } from './hookserver.js'
 
 let emu: Emulator
@@ -13,14 +13,8 @@ let town: string
 let off: string
 let priv: string
 beforeAll(async () => {
-  emu = await startEmulator()
+  ;({ emu, alice, bob, team, town, off, priv } = await startSeeded())
   hs = await HookServer.start()
-  alice = emu.seed.users.alice.token
-  bob = emu.seed.users.bob.token
-  team = emu.seed.team.id
-  town = emu.seed.channels.townSquare.id
-  off = emu.seed.channels.offTopic.id
-  priv = emu.seed.channels.privateRoom.id
 })
 afterAll(async () => {
   await emu.stop()

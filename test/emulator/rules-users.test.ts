@@ -1,13 +1,12 @@
 // User routes a web client uses: search filters, team / channel memberships, profile images.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { api } from './helpers.js'
+import type { Emulator } from '../../src/emulator/index.js'
+import { api, startSeeded } from './helpers.js'
 
 let emu: Emulator
 let alice: string
 beforeAll(async () => {
-  emu = await startEmulator()
-  alice = emu.seed.users.alice.token
+  ;({ emu, alice } = await startSeeded())
 })
 afterAll(() => emu.stop())
 
