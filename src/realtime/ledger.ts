@@ -8,6 +8,8 @@
 import type { Post } from '../types/index.js'
 
 const DEDUPE_SIZE = 10_000
+/** Ids kept per channel for its last millisecond. */
+const SAME_MS_IDS = 64
 
 /** Delivery bookkeeping for one realtime stream. */
 export class PostLedger {
@@ -21,8 +23,13 @@ export class PostLedger {
   #replayed = new Set<string>()
   #ring: string[] = []
   #ringPos = 0
-  /** Per channel: the last delivered post, and every post delivered in its millisecond. */
-  #lastByChannel = new Map<string, { id: string; create_at: number; ids: Set<string> }>()
+  /**
+   * Per channel: the last delivered post, and the posts delivered in its millisecond (reused in
+   * place: no allocation per post). At most `SAME_MS_IDS` are kept: should more posts of one
+   * channel share one millisecond, a backfill from it may deliver the others again (as
+   * `replayed`) rather than lose them.
+   */
+  #lastByChannel = new Map<string, { id: string; create_at: number; ids: string[] }>()
 
   /** First connection: everything from now on must reach the listeners, even if the very first resume is lost. */
   baselineIfEmpty(): void {
@@ -57,15 +64,16 @@ export class PostLedger {
     this.#isBaseline = false
     if (!post.delete_at) {
       const last = this.#lastByChannel.get(post.channel_id)
-      if (!last || post.create_at > last.create_at) {
-        this.#lastByChannel.set(post.channel_id, {
-          id: post.id,
-          create_at: post.create_at,
-          ids: new Set([post.id]),
-        })
+      if (!last) {
+        this.#lastByChannel.set(post.channel_id, { id: post.id, create_at: post.create_at, ids: [post.id] })
+      } else if (post.create_at > last.create_at) {
+        last.id = post.id
+        last.create_at = post.create_at
+        last.ids.length = 0
+        last.ids.push(post.id)
       } else if (post.create_at === last.create_at) {
         last.id = post.id
-        last.ids.add(post.id)
+        if (last.ids.length < SAME_MS_IDS) last.ids.push(post.id)
       }
     }
     return true
@@ -76,11 +84,12 @@ export class PostLedger {
    * or one delivered in its channel's last millisecond (a backfill walks from that millisecond).
    */
   isDelivered(post: Pick<Post, 'id' | 'channel_id'>): boolean {
-    return this.#replayed.has(post.id) || !!this.#lastByChannel.get(post.channel_id)?.ids.has(post.id)
+    return this.#replayed.has(post.id) || !!this.#lastByChannel.get(post.channel_id)?.ids.includes(post.id)
   }
 
   /** The last post delivered in a channel (its id and `create_at`). */
   lastIn(channelId: string): { id: string; create_at: number } | undefined {
-    return this.#lastByChannel.get(channelId)
+    const last = this.#lastByChannel.get(channelId)
+    return last && { id: last.id, create_at: last.create_at }
   }
 }
