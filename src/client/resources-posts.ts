@@ -43,8 +43,19 @@ export class Posts {
   get(id: string): Promise<Post> {
     return this.r.request('GET', `/posts/${enc(id)}`)
   }
-  update(id: string, post: Partial<Post>): Promise<Post> {
-    return this.r.request('PUT', `/posts/${enc(id)}`, { body: { ...post, id } })
+  /**
+   * Update a post (`PUT /posts/{id}`). The server treats every field the body leaves out
+   * (message, props, is_pinned, has_reactions) as blank, so this reads the post first and sends
+   * it whole with your changes: what you leave out stays. {@link patch} changes fields in one call.
+   *
+   * @example
+   * ```ts
+   * await mm.posts.update(post.id, { message: 'Deployed ✅' }) // attachments and buttons stay
+   * ```
+   */
+  async update(id: string, post: Partial<Post>): Promise<Post> {
+    const current = await this.get(id)
+    return this.r.request('PUT', `/posts/${enc(id)}`, { body: { ...current, ...post, id } })
   }
   patch(
     id: string,

@@ -89,11 +89,15 @@ export function registerPosts(app: App): void {
     const b = await ctx.json<Record<string, unknown>>()
     if (!b || b.id !== p.id) throw badParam('id')
     editable(ctx, p, 'update')
+    // A full update (UpdatePost without safeUpdate): message, props, is_pinned and has_reactions
+    // come from the body, and an omitted one is blank, as the API reference warns.
     const changed = applyPostEdit(app, ctx.user().id, p, {
-      ...(typeof b.message === 'string' ? { message: b.message } : {}),
-      ...(propsOf(b.props) ? { props: propsOf(b.props) } : {}),
+      message: typeof b.message === 'string' ? b.message : '',
+      props: propsOf(b.props) ?? {},
       ...(strings(b.file_ids) ? { fileIds: strings(b.file_ids) } : {}),
     })
+    p.is_pinned = b.is_pinned === true
+    p.has_reactions = b.has_reactions === true
     edited(p, changed)
     return { body: sanitizePost(p) }
   })

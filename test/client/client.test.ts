@@ -113,6 +113,19 @@ describe('endpoint groups', () => {
     expect((await bot.posts.search(emu.seed.team.id, 'root!')).order).toContain(root.id)
   })
 
+  it('posts.update keeps what it is not given (the server blanks omitted fields on PUT)', async () => {
+    const p = await bot.posts.create({
+      channel_id: emu.seed.channels.offTopic.id,
+      message: 'v1',
+      props: { attachments: [{ text: 'keep me' }] },
+    })
+    await bot.posts.pin(p.id)
+    const u = await bot.posts.update(p.id, { message: 'v2' })
+    expect(u.message).toBe('v2')
+    expect(u.is_pinned).toBe(true)
+    expect((u.props.attachments as Array<{ text: string }>)[0]!.text).toBe('keep me')
+  })
+
   it('iterateChannel loses no post that shares a millisecond, at page edges or with the cursor', async () => {
     const admin = new Client({ url: emu.url, token: emu.seed.users.admin.token })
     const ch = emu.createChannel({

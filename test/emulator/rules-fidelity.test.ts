@@ -161,6 +161,43 @@ describe('editing a post validates like creating one (app.UpdatePost → Post.Is
   })
 })
 
+describe('PUT /posts/{id} is a full update (UpdatePost without safeUpdate); patch is not', () => {
+  it('omitted message, props, is_pinned and has_reactions become blank on PUT; patch keeps them', async () => {
+    const make = async () => {
+      const p = (
+        await api(emu, alice, 'POST', '/api/v4/posts', {
+          channel_id: town,
+          message: 'full',
+          props: { k: 'v' },
+        })
+      ).body
+      await api(emu, alice, 'POST', `/api/v4/posts/${p.id}/pin`)
+      await api(emu, alice, 'POST', '/api/v4/reactions', {
+        user_id: emu.seed.users.alice.id,
+        post_id: p.id,
+        emoji_name: 'ok',
+      })
+      return p.id as string
+    }
+    const put = await make()
+    const r = await api(emu, alice, 'PUT', `/api/v4/posts/${put}`, { id: put, message: 'only this' })
+    expect(r.status).toBe(200)
+    expect(r.body).toMatchObject({ message: 'only this', is_pinned: false })
+    expect(r.body.props).toEqual({})
+    expect(r.body.has_reactions ?? false).toBe(false)
+    const blank = await api(emu, alice, 'PUT', `/api/v4/posts/${put}`, { id: put })
+    expect(blank.body.message).toBe('')
+    const patch = await make()
+    const q = await api(emu, alice, 'PUT', `/api/v4/posts/${patch}/patch`, { message: 'patched' })
+    expect(q.body).toMatchObject({
+      message: 'patched',
+      is_pinned: true,
+      has_reactions: true,
+      props: { k: 'v' },
+    })
+  })
+})
+
 describe('permissions (SessionHasPermissionToUser / delete_public_channel)', () => {
   it("another user's preferences: 403 api.context.permissions.app_error for GET, PUT and delete; admins may", async () => {
     const bobId = emu.seed.users.bob.id
