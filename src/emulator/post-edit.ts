@@ -43,6 +43,11 @@ function propsRunes(props: PostProps): number {
   return runes(json) + 5 * (json.match(/[<>&\u2028\u2029]/g)?.length ?? 0)
 }
 
+/** `Post.IsValid`'s props limit, for a new post and an edit alike. */
+export function checkPropsSize(props: PostProps): void {
+  if (propsRunes(props) > MAX_PROPS_RUNES) throw invalid('props', 'Invalid props.')
+}
+
 /** 400 when the post's channel is archived (checked before anything else the edit does). */
 export function checkEditableChannel(app: App, post: Post, kind: EditKind): void {
   if (!app.store.channels.get(post.channel_id)?.delete_at) return
@@ -90,7 +95,7 @@ export function applyPostEdit(app: App, editorId: string, post: Post, change: Po
   if (message.length > MAX_MESSAGE_RUNES && runes(message) > MAX_MESSAGE_RUNES)
     throw invalid('message_length', 'Message property length is greater than the allowed limit.')
   if (JSON.stringify(fileIds).length > MAX_FILE_IDS_RUNES) throw invalid('file_ids', 'Invalid file ids.')
-  if (propsRunes(props) > MAX_PROPS_RUNES) throw invalid('props', 'Invalid props.')
+  checkPropsSize(props)
 
   const changed = message !== post.message
   post.message = message

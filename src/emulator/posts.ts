@@ -4,6 +4,7 @@
  */
 import type { Post, PostProps } from '../types/index.js'
 import { type App, isSystemAdmin } from './app.js'
+import { checkPropsSize } from './post-edit.js'
 import type { StoredUser } from './store.js'
 import { AppError, badParam, forbidden, isValidId, newId, notFound } from './util.js'
 
@@ -144,7 +145,7 @@ export function createPost(
   const props: PostProps =
     input.props && typeof input.props === 'object' ? { ...(input.props as PostProps) } : {}
   if (!opts.trusted) for (const k of RESERVED_PROPS) delete props[k]
-  if (JSON.stringify(props).length > 800_000) throw badParam('props')
+  checkPropsSize(props)
   if (user.is_bot) props.from_bot = 'true'
   if (Array.isArray(props.attachments)) {
     for (const a of props.attachments) for (const act of a.actions ?? []) act.id ||= newId()

@@ -122,6 +122,9 @@ describe('editing a post validates like creating one (app.UpdatePost → Post.Is
     const put = await api(emu, alice, 'PUT', `/api/v4/posts/${p.id}`, { id: p.id, message: 'm', props })
     expect(err(put)).toEqual([400, 'model.post.is_valid.props.app_error'])
     expect((await api(emu, alice, 'GET', `/api/v4/posts/${p.id}`)).body.message).toBe('original')
+    // a new post meets the same limit
+    const create = await api(emu, alice, 'POST', '/api/v4/posts', { channel_id: town, message: 'm', props })
+    expect(err(create)).toEqual([400, 'model.post.is_valid.props.app_error'])
   })
 
   it('file ids: 11 → 400 model.post.is_valid.file_ids.app_error; 10 are attached; foreign or unknown ids are dropped', async () => {
