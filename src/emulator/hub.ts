@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { sessionForToken } from './auth.js'
 import type { Session, Store } from './store.js'
 import { isValidId, newId, VERSION_HEADER } from './util.js'
 import { answerAction } from './ws-actions.js'
@@ -35,6 +36,10 @@ export interface Scope {
 interface Conn extends FlushTarget {
   id: string
   userId: string
+  /** The session token the socket authenticated with, and whether it was still valid at `authEpoch`. */
+  token: string
+  authEpoch: number
+  authed: boolean
   ws: WebSocket | null
   /** Next seq to assign. */
   seq: number
@@ -106,16 +111,17 @@ export class Hub {
       }
     }
     this.wss.handleUpgrade(req, socket, head, ws => {
-      if (session) this.attach(ws, session.userId, connId, seqParam === null ? 0 : Number(seqParam))
+      if (session) this.attach(ws, session, connId, seqParam === null ? 0 : Number(seqParam))
       // In-band auth never resumes: always a fresh connection (hello first, then the OK reply).
       else
         awaitChallenge(ws, this.store, this.opts.authTimeoutMs, (s, seq) =>
-          this.sendReply(this.attach(ws, s.userId, '', 0), { status: 'OK', seq_reply: seq }),
+          this.sendReply(this.attach(ws, s, '', 0), { status: 'OK', seq_reply: seq }),
         )
     })
   }
 
-  private attach(ws: WebSocket, userId: string, connId: string, nextSeq: number): Conn {
+  private attach(ws: WebSocket, session: Session, connId: string, nextSeq: number): Conn {
+    const { userId } = session
     let conn = connId ? this.conns.get(connId) : undefined
     if (conn && conn.userId !== userId) conn = undefined
     if (conn?.ws) {
@@ -143,6 +149,9 @@ export class Hub {
       set.add(conn)
     }
     const c = conn!
+    c.token = session.token
+    c.authEpoch = this.store.authEpoch
+    c.authed = true
     ws.on('message', raw => this.onAction(c, ws, raw as Buffer))
     ws.on('close', () => {
       if (c.ws === ws) {
@@ -203,6 +212,9 @@ export class Hub {
     const c: Conn = {
       id: newId(),
       userId,
+      token: '',
+      authEpoch: -1,
+      authed: false,
       ws,
       seq: 0,
       written: -1,
@@ -285,6 +297,13 @@ export class Hub {
     const out: Conn[] = []
     const pick = (c: Conn): void => {
       if (scope.omit_users?.[c.userId]) return
+      // As the real WebConn.IsAuthenticated: a socket whose session was revoked since (logout,
+      // revoked token, deactivated user) stays open but gets no more events.
+      if (c.authEpoch !== this.store.authEpoch) {
+        c.authed = !!sessionForToken(this.store, c.token)
+        c.authEpoch = this.store.authEpoch
+      }
+      if (!c.authed) return
       out.push(c)
     }
     if (scope.connection_id) {

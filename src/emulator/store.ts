@@ -97,8 +97,12 @@ export class Store {
 
   /** Record that a row changed (or was deleted) so persistence writes it. Cheap when not persisting. */
   touch(kind: Kind, key: string): void {
+    if (kind === 'session' || kind === 'token' || kind === 'user') this.authEpoch++
     this.onTouch?.(kind, key)
   }
+
+  /** Bumped on every change to sessions, tokens or users: live sockets re-check their session then. */
+  authEpoch = 0
 
   /**
    * The server clock in ms, never going backwards. Like the real server (`model.GetMillis()`),

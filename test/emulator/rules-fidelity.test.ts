@@ -320,6 +320,28 @@ describe('in-band WebSocket auth resolves the token as REST does', () => {
   })
 })
 
+describe('a socket whose session ends (WebConn.IsAuthenticated) gets no more events', () => {
+  it('after logout the open socket stays open but receives nothing; other users still do', async () => {
+    const login = await api(emu, undefined, 'POST', '/api/v4/users/login', {
+      login_id: 'alice',
+      password: emu.seed.users.alice.password,
+    })
+    const session = login.headers.get('token')!
+    const mine = await Sock.open(emu, session)
+    const other = await Sock.open(emu, bob)
+    await api(emu, admin, 'POST', '/api/v4/posts', { channel_id: town, message: 'before logout' })
+    await mine.until(s => s.events('posted').length === 1)
+    expect((await api(emu, session, 'POST', '/api/v4/users/logout')).status).toBe(200)
+    await api(emu, admin, 'POST', '/api/v4/posts', { channel_id: town, message: 'after logout' })
+    await other.until(s => s.events('posted').some(e => JSON.parse(e.data.post).message === 'after logout'))
+    await settle(200)
+    expect(mine.events('posted').map(e => JSON.parse(e.data.post).message)).toEqual(['before logout'])
+    expect(mine.closed).toBe(false)
+    mine.close()
+    other.close()
+  })
+})
+
 describe('bot changes emit user_updated (app.PatchBot / UpdateActive → sendUpdatedUserEvent)', () => {
   it('patch: the sanitized user to everyone but the bot, the full user to the bot; no change, no event', async () => {
     const bot = await newBot()
