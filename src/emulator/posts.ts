@@ -134,14 +134,15 @@ export function createPost(
       )
     }
   }
-  const fileIds = Array.isArray(input.file_ids) ? [...new Set(input.file_ids.map(String))] : []
-  if (fileIds.length > 10)
+  const asked = Array.isArray(input.file_ids) ? [...new Set(input.file_ids.map(String))] : []
+  if (asked.length > 10)
     throw new AppError(400, 'model.post.is_valid.file_ids.app_error', 'Invalid file ids.')
-  for (const id of fileIds) {
-    const f = store.files.get(id)
-    if (!f || f.info.user_id !== user.id)
-      throw new AppError(400, 'api.post.create_post.file_ids.app_error', 'Invalid file ids.')
-  }
+  // attachFilesToPost: a file that is unknown, someone else's upload or already on a post is
+  // dropped (the server logs a warning); the post keeps the files it could attach.
+  const fileIds = asked.filter(id => {
+    const f = store.files.get(id)?.info
+    return !!f && f.user_id === user.id && !f.post_id && !f.delete_at
+  })
   const props: PostProps =
     input.props && typeof input.props === 'object' ? { ...(input.props as PostProps) } : {}
   if (!opts.trusted) for (const k of RESERVED_PROPS) delete props[k]

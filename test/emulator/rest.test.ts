@@ -503,12 +503,15 @@ describe('files', () => {
     emu.config.EnablePublicLink = true
     expect((await api(emu, bot, 'GET', `/api/v4/files/${fid}/link`)).body.link).toMatch(/^http/)
     emu.config.EnablePublicLink = false
+    // attachFilesToPost: someone else's (or an already attached) file is dropped, the post made
     const stolen = await api(emu, alice, 'POST', '/api/v4/posts', {
       channel_id: town,
       message: 'x',
-      file_ids: [fid],
+      file_ids: [fid, 'n'.repeat(26)],
     })
-    expect(stolen.status).toBe(400)
+    expect(stolen.status).toBe(201)
+    expect(stolen.body.file_ids ?? []).toEqual([])
+    expect((await api(emu, alice, 'GET', `/api/v4/files/${fid}/info`)).body.post_id).toBe(p.body.id)
   })
 
   it('empty upload → 400, private channel upload by non-member → 403, too large → 413', async () => {
