@@ -16,7 +16,7 @@ export function sessionForToken(store: Store, token: string | undefined): Sessio
   if (!s) return undefined
   if (s.tokenId) {
     const t = store.tokens.get(s.tokenId)
-    if (!t?.is_active || (t.expires_at && t.expires_at < Date.now())) return undefined
+    if (!t?.is_active || (t.expires_at && t.expires_at < store.wallNow())) return undefined
   }
   const u = store.users.get(s.userId)
   if (!u || u.delete_at) return undefined

@@ -116,6 +116,18 @@ export interface Faults {
   failNext(n: number, status: number, opts?: { path?: RegExp; retryAfterSec?: number }): void
   /** Add `ms` of latency to every REST response until `reset()`. */
   slow(ms: number): void
+  /**
+   * Move the emulator's clock `ms` ahead, so expiries can be tested without waiting: trigger ids
+   * (30 s), `response_url`s (30 min), the `pending_post_id` window (30 s), access-token
+   * expiry, and inactive connections (resumable for 5 min; reaped at once). Timestamps go on
+   * from the moved clock. The clock never goes back, so `reset()` leaves it where it is.
+   *
+   * @example
+   * ```ts
+   * emu.faults.advanceClock(30 * 60_000 + 1) // the command's response_url now answers 404
+   * ```
+   */
+  advanceClock(ms: number): void
   /** Clear every fault. */
   reset(): void
 }

@@ -51,6 +51,9 @@ interface Conn extends FlushTarget {
   stalledUntil: number
 }
 
+/** How long an inactive connection stays resumable. */
+export const INACTIVE_KEPT_MS = 5 * 60_000
+
 export interface HubOptions {
   pingIntervalMs: number
   authTimeoutMs: number
@@ -75,7 +78,7 @@ export class Hub {
       for (const c of this.conns.values()) if (c.ws && c.stalledUntil < Date.now()) c.ws.ping()
     }, opts.pingIntervalMs)
     this.pingTimer.unref()
-    this.reapTimer = setInterval(() => this.reap(5 * 60_000), 60_000)
+    this.reapTimer = setInterval(() => this.reap(), 60_000)
     this.reapTimer.unref()
   }
 
@@ -86,8 +89,9 @@ export class Hub {
     return n
   }
 
-  private reap(maxInactiveMs: number): void {
-    const now = Date.now()
+  /** Forget connections inactive for longer than `maxInactiveMs` (they can no longer resume). */
+  reap(maxInactiveMs = INACTIVE_KEPT_MS): void {
+    const now = this.store.wallNow()
     for (const c of this.conns.values()) {
       if (!c.ws && now - c.inactiveSince > maxInactiveMs) this.remove(c)
     }
@@ -156,7 +160,7 @@ export class Hub {
     ws.on('close', () => {
       if (c.ws === ws) {
         c.ws = null
-        c.inactiveSince = Date.now()
+        c.inactiveSince = this.store.wallNow()
       }
     })
     ws.on('error', () => {})
@@ -188,7 +192,7 @@ export class Hub {
     const s = this.store.statuses.get(userId)
     if (s && !s.manual && s.status !== status) {
       s.status = status
-      s.last_activity_at = Date.now()
+      s.last_activity_at = this.store.wallNow()
       this.store.touch('status', userId)
       this.broadcast('status_change', { status, user_id: userId }, { user_id: userId })
     }
@@ -336,7 +340,7 @@ export class Hub {
       if (c.ws) {
         c.ws.terminate()
         c.ws = null
-        c.inactiveSince = Date.now()
+        c.inactiveSince = this.store.wallNow()
       }
     }
   }

@@ -192,6 +192,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     slow: ms => {
       app.slowMs = ms
     },
+    advanceClock: ms => {
+      if (!(ms >= 0)) throw new Error('advanceClock(ms): ms must be a number ≥ 0 (the clock never goes back)')
+      store.clockOffset += ms
+      hub.reap()
+    },
     reset: () => {
       app.fail = undefined
       app.slowMs = 0

@@ -155,7 +155,7 @@ export function createPost(
   const pendingId = typeof input.pending_post_id === 'string' ? input.pending_post_id : ''
   if (pendingId) {
     const p = pendingPosts.get(pendingId)
-    if (p && Date.now() - p.at < 30_000) {
+    if (p && store.wallNow() - p.at < 30_000) {
       if (p.state === 'pending') {
         throw new AppError(
           500,
@@ -168,7 +168,7 @@ export function createPost(
     }
     // Re-insert so that the Map's order stays the order of `at`: the sweep below can then stop at
     // the first entry still inside the 30 s window (O(expired), not O(size), per create).
-    const now = Date.now()
+    const now = store.wallNow()
     pendingPosts.delete(pendingId)
     pendingPosts.set(pendingId, { state: 'pending', at: now })
     for (const [k, v] of pendingPosts) {
@@ -209,7 +209,7 @@ export function createPost(
   if (!rootId && priority && typeof priority === 'object')
     post.metadata = { ...post.metadata, priority: priority as NonNullable<Post['metadata']>['priority'] }
   store.insertPost(post)
-  if (pendingId) pendingPosts.set(pendingId, { state: 'done', postId: post.id, at: Date.now() })
+  if (pendingId) pendingPosts.set(pendingId, { state: 'done', postId: post.id, at: store.wallNow() })
   const echo = { ...post, pending_post_id: pendingId }
   broadcastPosted(app, echo, user, opts.setOnline ?? true)
   if (opts.fireWebhooks ?? !(opts.trusted || opts.system)) for (const h of app.postCreated) h(post, user)

@@ -105,7 +105,7 @@ export function registerBots(app: App): void {
       const s = store.statuses.get(u.id)
       if (!active && s && !s.manual && s.status !== 'offline') {
         s.status = 'offline'
-        s.last_activity_at = Date.now()
+        s.last_activity_at = store.wallNow()
         store.touch('status', u.id)
         app.hub.broadcast('status_change', { status: 'offline', user_id: u.id }, { user_id: u.id })
       }

@@ -339,7 +339,7 @@ export function registerChannels(app: App): void {
       if (b[k] !== undefined && b[k] !== '' && !isValidId(b[k])) throw badParam(`channel_view.${k}`)
     const m = isValidId(b.channel_id) ? store.channelMembers.get(b.channel_id)?.get(id) : undefined
     if (m) {
-      m.last_viewed_at = Date.now()
+      m.last_viewed_at = store.wallNow()
       m.msg_count = app.store.channels.get(m.channel_id)?.total_msg_count ?? m.msg_count
       m.mention_count = 0
       store.touch('channelMember', `${m.channel_id}:${id}`)

@@ -172,7 +172,7 @@ export function registerUsers(app: App): void {
     const s = store.statuses.get(id)!
     s.status = body.status as typeof s.status
     s.manual = true
-    s.last_activity_at = Date.now()
+    s.last_activity_at = store.wallNow()
     if (s.status === 'dnd' && typeof body.dnd_end_time === 'number') s.dnd_end_time = body.dnd_end_time
     store.touch('status', id)
     hub.broadcast('status_change', { status: s.status, user_id: id }, { user_id: id })

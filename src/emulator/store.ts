@@ -101,6 +101,14 @@ export class Store {
     this.onTouch?.(kind, key)
   }
 
+  /** How far `faults.advanceClock` moved the emulator's clock ahead of the machine's (ms). */
+  clockOffset = 0
+
+  /** The emulator's wall clock: the machine's, moved by `faults.advanceClock`. */
+  wallNow(): number {
+    return Date.now() + this.clockOffset
+  }
+
   /** Bumped on every change to sessions, tokens or users: live sockets re-check their session then. */
   authEpoch = 0
 
@@ -110,7 +118,7 @@ export class Store {
    * timestamps are unique (a `since` or `after` query compares them strictly).
    */
   now(): number {
-    const t = Date.now()
+    const t = this.wallNow()
     if (t > this.lastTs) this.lastTs = t
     return this.lastTs
   }

@@ -52,7 +52,7 @@ function dispatch(store: Store, userId: string, msg: ActionMessage, out: ActionO
     case 'ping':
       return reply({
         status: 'OK',
-        data: { text: 'pong', version: VERSION, server_time: Date.now(), node_id: '' },
+        data: { text: 'pong', version: VERSION, server_time: store.wallNow(), node_id: '' },
       })
     case 'user_typing': {
       const channelId = String(data.channel_id ?? '')

@@ -106,3 +106,59 @@ describe('log option', () => {
     }
   })
 })
+
+describe('advanceClock', () => {
+  it('the pending_post_id window (30 s) ends: the same pending id then makes a new post', async () => {
+    const body = {
+      channel_id: emu.seed.channels.townSquare.id,
+      message: 'once',
+      pending_post_id: 'clock-pending-id-1',
+    }
+    const bot = emu.seed.users.bot.token
+    const a = (await api(emu, bot, 'POST', '/api/v4/posts', body)).body
+    expect((await api(emu, bot, 'POST', '/api/v4/posts', body)).body.id).toBe(a.id)
+    emu.faults.advanceClock(30_001)
+    const b = (await api(emu, bot, 'POST', '/api/v4/posts', body)).body
+    expect(b.id).not.toBe(a.id)
+    expect(b.create_at).toBeGreaterThanOrEqual(a.create_at + 30_001) // timestamps follow the clock
+  })
+
+  it('an inactive connection resumes within 5 min, not after: then a new connection_id', async () => {
+    const { default: WebSocket } = await import('ws')
+    const token = emu.seed.users.alice.token
+    const hello = (query = '') =>
+      new Promise<{ ws: InstanceType<typeof WebSocket>; id: string }>((resolve, reject) => {
+        const ws = new WebSocket(`${emu.url.replace('http', 'ws')}/api/v4/websocket${query}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+        ws.once('message', raw => {
+          const m = JSON.parse(String(raw)) as { event: string; data: { connection_id: string } }
+          resolve({ ws, id: m.event === 'hello' ? m.data.connection_id : '' })
+        })
+        ws.once('error', reject)
+      })
+    const first = await hello()
+    first.ws.terminate()
+    await new Promise(r => setTimeout(r, 50))
+    emu.faults.advanceClock(4 * 60_000)
+    const resumed = await new Promise<{ ws: InstanceType<typeof WebSocket>; got: string }>(resolve => {
+      const ws = new WebSocket(
+        `${emu.url.replace('http', 'ws')}/api/v4/websocket?connection_id=${first.id}&sequence_number=1`,
+        { headers: { Authorization: `Bearer ${token}` } },
+      )
+      let got = 'resumed'
+      ws.on('message', raw => {
+        if ((JSON.parse(String(raw)) as { event?: string }).event === 'hello') got = 'hello'
+      })
+      setTimeout(() => resolve({ ws, got }), 300)
+    })
+    expect(resumed.got).toBe('resumed') // a resume sends no new hello
+    resumed.ws.terminate()
+    await new Promise(r => setTimeout(r, 50))
+    emu.faults.advanceClock(5 * 60_000 + 1)
+    const fresh = await hello(`?connection_id=${first.id}&sequence_number=1`)
+    expect(fresh.id).toMatch(/^[a-z0-9]{26}$/)
+    expect(fresh.id).not.toBe(first.id)
+    fresh.ws.terminate()
+  })
+})

@@ -227,3 +227,35 @@ describe('response_url', () => {
     ws.close()
   })
 })
+
+// Last in this file: the clock moved here stays moved for the emulator.
+describe('expiries, with faults.advanceClock', () => {
+  it('a response_url older than 30 min → 404 app.command_webhook.get.missing; a trigger id older than 30 s → 400 expired', async () => {
+    const c = await command()
+    await exec(`/${c.trigger}`)
+    const form = (await hs.next(`/${c.trigger}`)).form
+    const url = form.get('response_url')!
+    const trigger = form.get('trigger_id')!
+    const dialog = {
+      callback_id: 'cb',
+      title: 'T',
+      elements: [{ display_name: 'N', name: 'n', type: 'text' }],
+    }
+    const open = (t: string) =>
+      api(emu, undefined, 'POST', '/api/v4/actions/dialogs/open', {
+        trigger_id: t,
+        url: `${hs.url}/d`,
+        dialog,
+      })
+    emu.faults.advanceClock(30_001)
+    const late = await open(trigger)
+    expect([late.status, late.body.id]).toEqual([400, 'interactive_message.decode_trigger_id.expired'])
+    // still inside 30 minutes: the response_url works
+    const ok = await fetch(url, { method: 'POST', body: 'still fine' })
+    expect(ok.status).toBe(200)
+    emu.faults.advanceClock(30 * 60_000)
+    const gone = await fetch(url, { method: 'POST', body: 'too late' })
+    expect(gone.status).toBe(404)
+    expect(((await gone.json()) as { id: string }).id).toBe('app.command_webhook.get.missing')
+  })
+})

@@ -305,7 +305,7 @@ export function registerCommands(app: App): void {
     const rootId = b.root_id || b.parent_id || ''
     responseUrls.set(hookId, {
       uses: 0,
-      at: Date.now(),
+      at: store.wallNow(),
       userId: me.id,
       channelId: ch.id,
       rootId,
@@ -382,7 +382,7 @@ export function registerCommands(app: App): void {
 
   app.route('POST', '/hooks/commands/:hook_id', async ctx => {
     const h = responseUrls.get(ctx.params.hook_id!)
-    if (!h || Date.now() - h.at > RESPONSE_URL_TTL)
+    if (!h || store.wallNow() - h.at > RESPONSE_URL_TTL)
       throw notFound('app.command_webhook.get.missing', 'command webhook')
     const cmd = store.commands.get(h.commandId)
     if (!cmd) throw new AppError(400, 'web.command_webhook.command.app_error', 'Could not find the command.')

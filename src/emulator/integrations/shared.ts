@@ -54,12 +54,13 @@ function triggers(app: App): Map<string, Trigger> {
 
 /** A new trigger id bound to `userId` (opaque base64, valid {@link TRIGGER_TTL}). */
 export function newTrigger(app: App, userId: string): string {
-  const id = Buffer.from(`${newId()}:${userId}:${Date.now()}:${newId()}`).toString('base64')
+  const now = app.store.wallNow()
+  const id = Buffer.from(`${newId()}:${userId}:${now}:${newId()}`).toString('base64')
   const m = triggers(app)
-  const t = { userId, at: Date.now() }
+  const t = { userId, at: now }
   m.set(id, t)
   recent.set(id, t)
-  if (m.size > 10_000) for (const [k, v] of m) if (Date.now() - v.at > TRIGGER_TTL) m.delete(k)
+  if (m.size > 10_000) for (const [k, v] of m) if (now - v.at > TRIGGER_TTL) m.delete(k)
   if (recent.size > 10_000) recent.delete(recent.keys().next().value!)
   return id
 }
@@ -73,7 +74,7 @@ export function useTrigger(app: App, triggerId: string): string {
       'interactive_message.decode_trigger_id.signature_decode_failed',
       'Invalid trigger id.',
     )
-  if (Date.now() - t.at > TRIGGER_TTL)
+  if (app.store.wallNow() - t.at > TRIGGER_TTL)
     throw new AppError(400, 'interactive_message.decode_trigger_id.expired', 'Trigger ID is expired.')
   return t.userId
 }
