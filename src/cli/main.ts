@@ -208,6 +208,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const rt = c.realtime()
       let n = 0
       const max = o.count ? Number(o.count) : Number.POSITIVE_INFINITY
+      const stopListening = new AbortController()
       const done = new Promise<void>(resolve => {
         rt.on('event', ev => {
           if (o.event && !o.event.includes(ev.event)) return
@@ -224,10 +225,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           )
           if (++n >= max) resolve()
         })
-        void untilStopSignal().then(resolve)
+        void untilStopSignal(stopListening.signal).then(resolve)
       })
       await rt.connect()
       await done
+      stopListening.abort() // the signal listeners go as soon as we are done
       await rt.close()
       await c.close()
     })
@@ -259,15 +261,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
-/** Resolves on Ctrl-C (SIGINT) or SIGTERM (docker stop, systemd), so the caller can shut down cleanly. */
-function untilStopSignal(): Promise<void> {
+/**
+ * Resolves on Ctrl-C (SIGINT) or SIGTERM (docker stop, systemd), so the caller can shut down
+ * cleanly; aborting `signal` removes the listeners (and resolves) when the caller ends first.
+ */
+function untilStopSignal(signal?: AbortSignal): Promise<void> {
   return new Promise(resolve => {
     const done = (): void => {
       process.off('SIGINT', done)
       process.off('SIGTERM', done)
+      signal?.removeEventListener('abort', done)
       resolve()
     }
     process.once('SIGINT', done)
     process.once('SIGTERM', done)
+    signal?.addEventListener('abort', done, { once: true })
   })
 }

@@ -97,7 +97,7 @@ export function registerManage(program: Command, cli: Cli): void {
       if (o.format !== 'jsonl' && o.format !== 'md') throw new ExitError(2, '--format must be jsonl or md')
       const c = client()
       const id = await channelId(c, ref)
-      let after: string | undefined
+      let after: { id: string; create_at: number } | undefined
       // the posts already written in the last post's millisecond (others may share it)
       const seen: string[] = []
       if (o.out && o.format === 'jsonl' && existsSync(o.out)) {
@@ -105,7 +105,7 @@ export function registerManage(program: Command, cli: Cli): void {
         const written = lines.map(l => JSON.parse(l) as { id: string; create_at: number })
         const last = written.at(-1)
         if (last) {
-          after = last.id
+          after = { id: last.id, create_at: last.create_at }
           for (const p of written) if (p.create_at === last.create_at) seen.push(p.id)
         }
       }

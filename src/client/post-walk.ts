@@ -33,9 +33,10 @@ export interface PostCursor {
 export async function* walkPostsAfter(
   fetchPage: PostPageFetch,
   from: PostCursor,
-  opts: { perPage: number; skip?: (post: Post) => boolean },
+  opts: { perPage: number; skip?: (post: Post) => boolean; max?: number },
 ): AsyncGenerator<Post> {
   const { perPage } = opts
+  const max = opts.max ?? Number.POSITIVE_INFINITY
   const skip = opts.skip ?? (() => false)
   const ascending = (list: PostList): Post[] =>
     list.order
@@ -47,7 +48,9 @@ export async function* walkPostsAfter(
   const first = items[0]
   const at = from.create_at
   const same: Post[] = []
-  for (let page = 0; at !== undefined; page++) {
+  // by id: a post created between two pages shifts the offsets, so one may come twice
+  const collected = new Set<string>([from.id])
+  for (let page = 0; at !== undefined && same.length < max; page++) {
     const list = await fetchPage(first ? { before: first.id, page, perPage } : { page, perPage })
     const desc = ascending(list).reverse()
     let done = desc.length < perPage
@@ -56,7 +59,9 @@ export async function* walkPostsAfter(
         done = true
         break
       }
-      if (p.id !== from.id) same.push(p)
+      if (collected.has(p.id)) continue
+      collected.add(p.id)
+      same.push(p)
     }
     if (done) break
   }

@@ -44,18 +44,24 @@ export class Posts {
     return this.r.request('GET', `/posts/${enc(id)}`)
   }
   /**
-   * Update a post (`PUT /posts/{id}`). The server treats every field the body leaves out
-   * (message, props, is_pinned, has_reactions) as blank, so this reads the post first and sends
-   * it whole with your changes: what you leave out stays. {@link patch} changes fields in one call.
+   * Update a post: the fields given change, the others stay. It goes through the patch endpoint,
+   * because Mattermost's `PUT /posts/{id}` blanks every field the body leaves out, and a client
+   * cannot send the post back whole: what it reads has the buttons' integrations stripped, so
+   * they would stop working.
    *
    * @example
    * ```ts
    * await mm.posts.update(post.id, { message: 'Deployed ✅' }) // attachments and buttons stay
    * ```
    */
-  async update(id: string, post: Partial<Post>): Promise<Post> {
-    const current = await this.get(id)
-    return this.r.request('PUT', `/posts/${enc(id)}`, { body: { ...current, ...post, id } })
+  update(
+    id: string,
+    post: Pick<Partial<Post>, 'message' | 'props' | 'is_pinned' | 'file_ids' | 'has_reactions'>,
+  ): Promise<Post> {
+    const { message, props, is_pinned, file_ids, has_reactions } = post
+    return this.r.request('PUT', `/posts/${enc(id)}/patch`, {
+      body: { message, props, is_pinned, file_ids, has_reactions },
+    })
   }
   patch(
     id: string,
@@ -88,7 +94,8 @@ export class Posts {
    * query skips the cursor's millisecond: the walk re-anchors so that none is lost. With
    * `after`, posts sharing that post's millisecond are included (the server cannot order them
    * against it): a caller resuming from its last seen post passes, in `seen`, the ids it has of
-   * that millisecond, and gets each post once.
+   * that millisecond, and gets each post once. `after` may be that post's `{ id, create_at }`
+   * (no lookup, and it works even if the post was deleted since).
    *
    * @example
    * ```ts
@@ -97,7 +104,12 @@ export class Posts {
    */
   async *iterateChannel(
     channelId: string,
-    opts: { since?: number; after?: string; seen?: Iterable<string>; perPage?: number } = {},
+    opts: {
+      since?: number
+      after?: string | { id: string; create_at: number }
+      seen?: Iterable<string>
+      perPage?: number
+    } = {},
   ): AsyncGenerator<Post> {
     const perPage = Math.min(200, opts.perPage ?? 200)
     const after = opts.after
@@ -115,10 +127,13 @@ export class Posts {
     }
     // The cursor's millisecond: unknown if the post can no longer be read (deleted), and then
     // only later posts come (as the server's own `after` gives them).
-    const from = await this.get(after).catch((err: unknown) => {
-      if (err instanceof NotFoundError) return { id: after }
-      throw err
-    })
+    const from =
+      typeof after === 'object'
+        ? after
+        : await this.get(after).catch((err: unknown) => {
+            if (err instanceof NotFoundError) return { id: after }
+            throw err
+          })
     const seen = new Set(opts.seen)
     yield* walkPostsAfter(q => this.forChannel(channelId, q), from, { perPage, skip: p => seen.has(p.id) })
   }

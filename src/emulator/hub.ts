@@ -8,21 +8,20 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { sessionForToken } from './auth.js'
+import {
+  type Conn,
+  DEAD_QUEUE,
+  INACTIVE_KEPT_MS,
+  MAX_BUFFERED,
+  newConn,
+  RING,
+  rawSocket,
+} from './hub-conn.js'
 import type { Session, Store } from './store.js'
-import { isValidId, newId, VERSION_HEADER } from './util.js'
+import { isValidId, VERSION_HEADER } from './util.js'
 import { answerAction } from './ws-actions.js'
 import { awaitChallenge } from './ws-auth.js'
-import { Flusher, type FlushTarget, Outbox } from './ws-outbox.js'
-
-const DEAD_QUEUE = 128
-/**
- * Ring of recent event prefixes per connection (a power of two). Resume replays at most the last
- * DEAD_QUEUE events; the extra room lets a stalled live socket catch up. A live socket further
- * behind than this is closed, like the real hub does with a full send queue.
- */
-const RING = DEAD_QUEUE * 2
-/** Bytes buffered for a socket beyond which its reader is considered gone (≈ the real 256-message queue). */
-const MAX_BUFFERED = 16 * 1024 * 1024
+import { Flusher } from './ws-outbox.js'
 
 /** Where an event goes (the `broadcast` object). */
 export interface Scope {
@@ -32,27 +31,6 @@ export interface Scope {
   omit_users?: Record<string, boolean>
   connection_id?: string
 }
-
-interface Conn extends FlushTarget {
-  id: string
-  userId: string
-  /** The session token the socket authenticated with, and whether it was still valid at `authEpoch`. */
-  token: string
-  authEpoch: number
-  authed: boolean
-  ws: WebSocket | null
-  /** Next seq to assign. */
-  seq: number
-  /** Last seq written to the socket. */
-  written: number
-  /** The last RING event prefixes, at `seq & (RING - 1)` (a connection's seqs are contiguous). */
-  dead: Array<Buffer | undefined>
-  inactiveSince: number
-  stalledUntil: number
-}
-
-/** How long an inactive connection stays resumable. */
-export const INACTIVE_KEPT_MS = 5 * 60_000
 
 export interface HubOptions {
   pingIntervalMs: number
@@ -75,6 +53,8 @@ export class Hub {
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 8192, perMessageDeflate: false })
     this.pingTimer = setInterval(() => {
+      // a token may have expired by time since: sockets re-check their session once per tick
+      this.store.authEpoch++
       for (const c of this.conns.values()) if (c.ws && c.stalledUntil < Date.now()) c.ws.ping()
     }, opts.pingIntervalMs)
     this.pingTimer.unref()
@@ -146,7 +126,7 @@ export class Hub {
     if (!resumed) {
       if (conn) this.remove(conn)
       this.forceGap = false
-      conn = this.newConn(userId, ws)
+      conn = newConn(userId, ws, c => this.cut(c))
       this.conns.set(conn.id, conn)
       let set = this.byUser.get(userId)
       if (!set) this.byUser.set(userId, (set = new Set()))
@@ -184,8 +164,25 @@ export class Hub {
         if (c.ws === ws) this.sendReply(c, body)
       },
       broadcast: (event, data, scope) => this.broadcast(event, data, scope),
+      authenticated: () => this.authed(c),
+      reauthenticate: token => {
+        const s = sessionForToken(this.store, token)
+        if (!s || s.userId !== c.userId) return false
+        c.token = token
+        c.authEpoch = -1
+        return this.authed(c)
+      },
     })
     if (!ok) ws.terminate()
+  }
+
+  /** Whether `c`'s session is still valid, re-checked only after a session, token or user change. */
+  private authed(c: Conn): boolean {
+    if (c.authEpoch !== this.store.authEpoch) {
+      c.authed = !!sessionForToken(this.store, c.token)
+      c.authEpoch = this.store.authEpoch
+    }
+    return c.authed
   }
 
   private setStatus(userId: string, status: 'online' | 'offline'): void {
@@ -210,28 +207,6 @@ export class Hub {
     }
     const json = JSON.stringify({ event, data, broadcast })
     return Buffer.from(json.slice(0, -1))
-  }
-
-  private newConn(userId: string, ws: WebSocket): Conn {
-    const c: Conn = {
-      id: newId(),
-      userId,
-      token: '',
-      authEpoch: -1,
-      authed: false,
-      ws,
-      seq: 0,
-      written: -1,
-      dead: new Array<Buffer | undefined>(RING),
-      outbox: new Outbox(),
-      inactiveSince: 0,
-      stalledUntil: 0,
-      socket: () => (c.ws?.readyState === 1 ? rawSocket(c.ws) : undefined),
-      // A consumer that stopped reading: like the real hub with a full send queue, close the
-      // socket and forget the connection (a resume then gets a new connection_id).
-      overflow: () => this.cut(c),
-    }
-    return c
   }
 
   private cut(c: Conn): void {
@@ -303,11 +278,7 @@ export class Hub {
       if (scope.omit_users?.[c.userId]) return
       // As the real WebConn.IsAuthenticated: a socket whose session was revoked since (logout,
       // revoked token, deactivated user) stays open but gets no more events.
-      if (c.authEpoch !== this.store.authEpoch) {
-        c.authed = !!sessionForToken(this.store, c.token)
-        c.authEpoch = this.store.authEpoch
-      }
-      if (!c.authed) return
+      if (!this.authed(c)) return
       out.push(c)
     }
     if (scope.connection_id) {
@@ -393,6 +364,3 @@ export class Hub {
 }
 
 /** The TCP socket under a `ws` WebSocket (the hub writes pre-built frames to it). */
-function rawSocket(ws: WebSocket): Duplex | undefined {
-  return (ws as unknown as { _socket?: Duplex })._socket
-}

@@ -195,6 +195,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     advanceClock: ms => {
       if (!(ms >= 0)) throw new Error('advanceClock(ms): ms must be a number ≥ 0 (the clock never goes back)')
       store.clockOffset += ms
+      store.authEpoch++ // tokens may have expired
       hub.reap()
     },
     reset: () => {

@@ -111,6 +111,7 @@ export function registerPosts(app: App): void {
       ...(strings(b.file_ids) ? { fileIds: strings(b.file_ids) } : {}),
     })
     if (typeof b.is_pinned === 'boolean') p.is_pinned = b.is_pinned
+    if (typeof b.has_reactions === 'boolean') p.has_reactions = b.has_reactions
     edited(p, changed)
     return { body: sanitizePost(p) }
   })

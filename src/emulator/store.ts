@@ -18,58 +18,12 @@ import type {
   Reaction,
   Team,
   TeamMember,
-  User,
   UserStatus,
 } from '../types/index.js'
+import type { Kind, Session, StoredToken, StoredUser, TouchListener } from './store-types.js'
 import { newId } from './util.js'
 
-/** A stored user with the secrets the server keeps to itself. */
-export interface StoredUser extends User {
-  password?: string
-}
-
-/** A resolved token. `tokenId` is set for personal access tokens. */
-export interface Session {
-  token: string
-  userId: string
-  isIntegration: boolean
-  tokenId?: string
-  /** The `MMCSRF` value of a web (cookie) login session. */
-  csrf?: string
-}
-
-/** A personal access token as stored (the secret stays server-side). */
-export interface StoredToken {
-  id: string
-  token: string
-  user_id: string
-  description: string
-  is_active: boolean
-  expires_at: number
-}
-
-/** Row kinds the persistence layer knows. Keys: ids, or `a:b` for membership rows. */
-export type Kind =
-  | 'user'
-  | 'session'
-  | 'token'
-  | 'bot'
-  | 'team'
-  | 'teamMember'
-  | 'channel'
-  | 'channelMember'
-  | 'post'
-  | 'reactions'
-  | 'file'
-  | 'status'
-  | 'prefs'
-  | 'command'
-  | 'inhook'
-  | 'outhook'
-  | 'meta'
-
-/** Receives changed rows (see persist.ts). */
-export type TouchListener = (kind: Kind, key: string) => void
+export type { Kind, Session, StoredToken, StoredUser, TouchListener } from './store-types.js'
 
 export class Store {
   users = new Map<string, StoredUser>()

@@ -17,6 +17,10 @@ interface ActionMessage {
 export interface ActionOutput {
   reply(body: Record<string, unknown>): void
   broadcast(event: string, data: Record<string, unknown>, scope: Scope): void
+  /** Whether the socket's session is still valid (a logout or revoked token ends it). */
+  authenticated(): boolean
+  /** An `authentication_challenge` on a socket whose session ended: authenticate it anew. */
+  reauthenticate(token: string): boolean
 }
 
 /**
@@ -46,6 +50,20 @@ function dispatch(store: Store, userId: string, msg: ActionMessage, out: ActionO
   if (seq <= 0)
     return fail(400, 'api.web_socket_router.bad_seq.app_error', 'Invalid sequence for WebSocket message.')
   const data = msg.data ?? {}
+  if (!out.authenticated()) {
+    // WebConn.IsAuthenticated failed (the session ended): only a new challenge is heard.
+    if (
+      msg.action === 'authentication_challenge' &&
+      typeof data.token === 'string' &&
+      out.reauthenticate(data.token)
+    )
+      return reply({ status: 'OK' })
+    return fail(
+      401,
+      'api.web_socket_router.not_authenticated.app_error',
+      'The connection is not authenticated.',
+    )
+  }
   switch (msg.action) {
     case 'authentication_challenge':
       return // already authenticated: ignored with no reply

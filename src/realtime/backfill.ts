@@ -86,7 +86,8 @@ async function postsAfter(
     client.request<PostList>('GET', `/channels/${channelId}/posts`, {
       query: { after: q.after, before: q.before, page: q.page, per_page: q.perPage },
     })
-  for await (const p of walkPostsAfter(fetchPage, from, { perPage: PAGE, skip: p => pass.isDelivered(p) })) {
+  const walk = walkPostsAfter(fetchPage, from, { perPage: PAGE, skip: p => pass.isDelivered(p), max })
+  for await (const p of walk) {
     out.push(p)
     if (out.length >= max) break
   }

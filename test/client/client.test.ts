@@ -113,17 +113,36 @@ describe('endpoint groups', () => {
     expect((await bot.posts.search(emu.seed.team.id, 'root!')).order).toContain(root.id)
   })
 
-  it('posts.update keeps what it is not given (the server blanks omitted fields on PUT)', async () => {
+  it('posts.update keeps what it is not given, buttons included (PUT would blank them)', async () => {
+    const clicks: unknown[] = []
+    const integration = createServer((req, res) => {
+      let body = ''
+      req.on('data', c => (body += c))
+      req.on('end', () => {
+        clicks.push(JSON.parse(body))
+        res.setHeader('content-type', 'application/json')
+        res.end('{}')
+      })
+    })
+    await new Promise<void>(r => integration.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(integration.address() as AddressInfo).port}/go`
     const p = await bot.posts.create({
       channel_id: emu.seed.channels.offTopic.id,
       message: 'v1',
-      props: { attachments: [{ text: 'keep me' }] },
+      props: {
+        attachments: [
+          { text: 'keep me', actions: [{ id: 'go', name: 'Go', integration: { url, context: { n: 7 } } }] },
+        ],
+      },
     })
     await bot.posts.pin(p.id)
     const u = await bot.posts.update(p.id, { message: 'v2' })
     expect(u.message).toBe('v2')
     expect(u.is_pinned).toBe(true)
     expect((u.props.attachments as Array<{ text: string }>)[0]!.text).toBe('keep me')
+    expect((await alice.posts.doAction(p.id, 'go')).status).toBe('OK')
+    expect(clicks).toEqual([expect.objectContaining({ post_id: p.id, context: { n: 7 } })])
+    await new Promise(r => integration.close(r))
   })
 
   it('iterateChannel loses no post that shares a millisecond, at page edges or with the cursor', async () => {

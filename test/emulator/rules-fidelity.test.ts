@@ -337,6 +337,17 @@ describe('a socket whose session ends (WebConn.IsAuthenticated) gets no more eve
     await settle(200)
     expect(mine.events('posted').map(e => JSON.parse(e.data.post).message)).toEqual(['before logout'])
     expect(mine.closed).toBe(false)
+    // actions are refused (the router's 401), except a new challenge, which authenticates it again
+    mine.send({ seq: 7, action: 'user_typing', data: { channel_id: town } })
+    const refused = await mine.until(s => s.frames.find(f => f.seq_reply === 7))
+    expect([refused.status, refused.error?.id]).toEqual([
+      'FAIL',
+      'api.web_socket_router.not_authenticated.app_error',
+    ])
+    mine.send({ seq: 8, action: 'authentication_challenge', data: { token: alice } })
+    expect((await mine.until(s => s.frames.find(f => f.seq_reply === 8))).status).toBe('OK')
+    await api(emu, admin, 'POST', '/api/v4/posts', { channel_id: town, message: 'after re-auth' })
+    await mine.until(s => s.events('posted').some(e => JSON.parse(e.data.post).message === 'after re-auth'))
     mine.close()
     other.close()
   })
