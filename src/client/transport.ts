@@ -12,6 +12,7 @@ import { redactString } from '../core/redact.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { ServerUrl } from '../core/url.js'
 import { apiErrorFor, NetworkError, NotMattermostError, RateLimitedError, TimeoutError } from './errors.js'
+import { header, retryAfter } from './response-headers.js'
 import {
   type HttpStack,
   isStream,
@@ -387,21 +388,4 @@ export class Transport {
     this.#wire = undefined
     await wire?.close()
   }
-}
-
-function header(headers: RawResponse['headers'], name: string): string {
-  const v = headers[name]
-  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '')
-}
-
-function retryAfter(headers: RawResponse['headers']): number {
-  const ra = header(headers, 'retry-after')
-  if (ra) {
-    const n = Number(ra)
-    if (Number.isFinite(n)) return Math.max(0, n * 1000)
-    const d = Date.parse(ra)
-    if (Number.isFinite(d)) return Math.max(0, d - Date.now())
-  }
-  const reset = Number(header(headers, 'x-ratelimit-reset'))
-  return Number.isFinite(reset) && reset > 0 ? reset * 1000 : 1000
 }
