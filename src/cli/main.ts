@@ -83,6 +83,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--no-persist', 'keep the emulator state in memory')
     .action(async (botFile: string | undefined, o: { port: string; persist: string | false }) => {
       const interactive = !!process.stdin.isTTY && !process.env.CI
+      // before anything is printed, as for `emulator`
+      const stopSignal = interactive ? undefined : untilStopSignal()
       const dev = await runDev({
         ...(botFile ? { bot: botFile } : {}),
         port: Number(o.port),
@@ -90,9 +92,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         chat: interactive,
         out: io.out,
       })
-      if (!interactive) {
+      if (stopSignal) {
         io.out('No terminal: Ctrl-C to stop.')
-        await untilStopSignal()
+        await stopSignal
         await dev.stop()
       }
     })
@@ -109,6 +111,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         host: o.host,
         ...(o.persist ? { persist: o.persist } : {}),
       })
+      // listen for the stop signals before saying we are up: a supervisor (or a test) may send
+      // SIGTERM as soon as it reads the seed
+      const stopSignal = untilStopSignal()
       print(
         `Mattermost emulator on ${emu.url}\n` +
           Object.entries(emu.seed.users)
@@ -122,7 +127,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
             .join(', ')}\nCtrl-C to stop.`,
         { url: emu.url, seed: emu.seed },
       )
-      await untilStopSignal()
+      await stopSignal
       await emu.stop()
     })
 

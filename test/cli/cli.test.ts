@@ -231,6 +231,8 @@ describe('matterkit emulator --port 0 --json (a real process)', () => {
       }
     }
     stdout: () => string
+    /** What the process wrote to stderr (shown when an exit is not as expected). */
+    stderr: () => string
     exited: Promise<{ code: number | null; signal: string | null }>
     kill: (sig: NodeJS.Signals) => void
   }
@@ -263,6 +265,7 @@ describe('matterkit emulator --port 0 --json (a real process)', () => {
     return {
       info: JSON.parse(out.split('\n')[0]!),
       stdout: () => out,
+      stderr: () => err,
       exited,
       kill: sig => child.kill(sig),
     }
@@ -318,8 +321,10 @@ describe('matterkit emulator --port 0 --json (a real process)', () => {
   // SIGTERM (docker stop, systemd, CI runners) stops it like Ctrl-C: emu.stop() runs, exit 0.
   it('SIGTERM stops it cleanly with exit code 0', async () => {
     const cli = await startCli()
+    const t0 = Date.now()
     cli.kill('SIGTERM')
-    expect(await cli.exited).toEqual({ code: 0, signal: null })
+    const end = await cli.exited
+    expect(end, `after ${Date.now() - t0} ms; stderr: ${cli.stderr()}`).toEqual({ code: 0, signal: null })
   }, 30_000)
 
   it('SIGTERM ends the process and frees the port', async () => {
