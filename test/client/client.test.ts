@@ -18,6 +18,7 @@ import {
   RateLimitedError,
   ServerError,
 } from '../../src/index.js'
+import { HookServer } from '../emulator/hookserver.js'
 
 let emu: Emulator
 let bot: Client
@@ -114,18 +115,9 @@ describe('endpoint groups', () => {
   })
 
   it('posts.update keeps what it is not given, buttons included (PUT would blank them)', async () => {
-    const clicks: unknown[] = []
-    const integration = createServer((req, res) => {
-      let body = ''
-      req.on('data', c => (body += c))
-      req.on('end', () => {
-        clicks.push(JSON.parse(body))
-        res.setHeader('content-type', 'application/json')
-        res.end('{}')
-      })
-    })
-    await new Promise<void>(r => integration.listen(0, '127.0.0.1', r))
-    const url = `http://127.0.0.1:${(integration.address() as AddressInfo).port}/go`
+    const integration = await HookServer.start()
+    integration.answers.set('/go', { body: {} })
+    const url = `${integration.url}/go`
     const p = await bot.posts.create({
       channel_id: emu.seed.channels.offTopic.id,
       message: 'v1',
@@ -141,8 +133,10 @@ describe('endpoint groups', () => {
     expect(u.is_pinned).toBe(true)
     expect((u.props.attachments as Array<{ text: string }>)[0]!.text).toBe('keep me')
     expect((await alice.posts.doAction(p.id, 'go')).status).toBe('OK')
-    expect(clicks).toEqual([expect.objectContaining({ post_id: p.id, context: { n: 7 } })])
-    await new Promise(r => integration.close(r))
+    expect(integration.to('/go').map(r => r.json)).toEqual([
+      expect.objectContaining({ post_id: p.id, context: { n: 7 } }),
+    ])
+    await integration.stop()
   })
 
   it('iterateChannel loses no post that shares a millisecond, at page edges or with the cursor', async () => {

@@ -4,8 +4,6 @@
 // logout, after which the session is dead on REST and on the WebSocket. The integration is a real
 // HTTP server on loopback that records every request and answers per path (possibly calling the
 // emulator back, as a real integration does with the trigger id of a click).
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Client4 } from '@mattermost/client'
 import type {
   Command,
@@ -19,6 +17,7 @@ import type { Reaction } from '@mattermost/types/reactions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+import { HookServer } from '../emulator/hookserver.js'
 import {
   expectConsecutiveSeq,
   installWebSocketGlobals,
@@ -34,66 +33,6 @@ beforeAll(async () => {
 })
 afterAll(() => emu.stop())
 const { client, listen } = officialClients(() => emu)
-
-interface Hit {
-  method: string
-  path: string
-  headers: IncomingHttpHeaders
-  body: string
-  json: Record<string, unknown> | undefined
-}
-type Answer = { status?: number; body?: unknown }
-type Handler = (hit: Hit) => Answer | Promise<Answer>
-
-/** The integration: a loopback HTTP server, one handler per path, every request kept in `hits`. */
-class Integration {
-  hits: Hit[] = []
-  handlers = new Map<string, Handler>()
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(): Promise<Integration> {
-    let self: Integration | undefined
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', c => chunks.push(c as Buffer))
-      req.on('end', async () => {
-        const body = Buffer.concat(chunks).toString()
-        let parsed: Record<string, unknown> | undefined
-        try {
-          parsed = JSON.parse(body) as Record<string, unknown>
-        } catch {}
-        const hit: Hit = {
-          method: req.method ?? '',
-          path: new URL(req.url ?? '/', 'http://x').pathname,
-          headers: req.headers,
-          body,
-          json: parsed,
-        }
-        self!.hits.push(hit)
-        const handler = self!.handlers.get(hit.path)
-        const a: Answer = handler ? await handler(hit) : { status: 404 }
-        const text = a.body === undefined ? '' : JSON.stringify(a.body)
-        res.writeHead(a.status ?? 200, { 'Content-Type': 'application/json' })
-        res.end(text)
-      })
-    })
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
-    self = new Integration(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-    return self
-  }
-
-  /** The requests made to `path`, in order. */
-  to(path: string): Hit[] {
-    return this.hits.filter(h => h.path === path)
-  }
-
-  stop(): Promise<void> {
-    return new Promise(r => this.server.close(() => r()))
-  }
-}
 
 describe('every seeded human logs in with a password', () => {
   it('admin, alice and bob: Client4.login gives a fresh session token that REST and the WebSocket accept', async () => {
@@ -123,7 +62,7 @@ describe('every seeded human logs in with a password', () => {
 })
 
 describe("alice's journey on a password session: the REST and WebSocket API of a web client", () => {
-  let hook: Integration
+  let hook: HookServer
   let alice: Client4
   let token = ''
   let ws: Listener
@@ -140,7 +79,7 @@ describe("alice's journey on a password session: the REST and WebSocket API of a
     json<Post>(e.data.post).message === message
 
   beforeAll(async () => {
-    hook = await Integration.start()
+    hook = await HookServer.start()
     alice = client()
     await alice.login('alice', emu.seed.users.alice.password!)
     token = alice.getToken()
@@ -202,7 +141,7 @@ describe("alice's journey on a password session: the REST and WebSocket API of a
       display_name: 'Journey',
     } as Command)
     expect(cmd).toMatchObject({ trigger: 'journey', creator_id: adminMe.id, method: 'P' })
-    hook.handlers.set('/command', h => {
+    hook.answers.set('/command', h => {
       const text = new URLSearchParams(h.body).get('text')
       return { body: { response_type: 'in_channel', text: `deploying ${text}` } }
     })
@@ -248,7 +187,7 @@ describe("alice's journey on a password session: the REST and WebSocket API of a
   it('4. the bot posts a button; alice clicks it; the integration sees alice and answers an update', async () => {
     const bot = client(emu.seed.users.bot.token)
     // The click handler (step 5's dialog is opened from here, with the click's trigger id).
-    hook.handlers.set('/click', async h => {
+    hook.answers.set('/click', async h => {
       const trigger = String(h.json?.trigger_id ?? '')
       const r = await fetch(`${emu.url}/api/v4/actions/dialogs/open`, {
         method: 'POST',
@@ -355,7 +294,7 @@ describe("alice's journey on a password session: the REST and WebSocket API of a
     expect(opened.trigger_id).not.toBe(clickTrigger)
 
     const answers: SubmitDialogResponse[] = [{ errors: { reason: 'Too short.' } }, {}]
-    hook.handlers.set('/dialog', () => ({ body: answers.shift() }))
+    hook.answers.set('/dialog', () => ({ body: answers.shift() }))
     const submit = (reason: string): DialogSubmission => ({
       url: opened.url,
       callback_id: opened.dialog.callback_id!,

@@ -1,14 +1,13 @@
 // The official @mattermost/client against the emulator, part three: slash commands executed
 // through Client4 against a real local integration server, and WebSocket events beyond `posted`
 // received by the official WebSocketClient (on `ws`, token in the Authorization header).
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Client4 } from '@mattermost/client'
 import type { Command, CommandResponse } from '@mattermost/types/integrations'
 import type { Post } from '@mattermost/types/posts'
 import type { Reaction } from '@mattermost/types/reactions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+import { HookServer } from '../emulator/hookserver.js'
 import {
   expectConsecutiveSeq,
   installWebSocketGlobals,
@@ -26,36 +25,21 @@ beforeAll(async () => {
 afterAll(() => emu.stop())
 const { client, listen } = officialClients(() => emu)
 
-interface Hit {
-  method: string
-  url: string
-  headers: IncomingHttpHeaders
-  body: string
-}
-
 describe('slash commands through Client4 against a local integration', () => {
-  let server: Server
+  let hook: HookServer
   let base = ''
-  const hits: Hit[] = []
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', c => chunks.push(c as Buffer))
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString()
-        hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
-        const text = new URLSearchParams(body).get('text') ?? ''
-        const reply = text.startsWith('secret')
-          ? { response_type: 'ephemeral', text: 'only you can see this' }
-          : { response_type: 'in_channel', text: `released ${text}` }
-        res.writeHead(200, { 'Content-Type': 'application/json' })
-        res.end(JSON.stringify(reply))
-      })
+    hook = await HookServer.start()
+    base = hook.url
+    hook.answers.set('/release', r => {
+      const text = r.form.get('text') ?? ''
+      const reply = text.startsWith('secret')
+        ? { response_type: 'ephemeral', text: 'only you can see this' }
+        : { response_type: 'in_channel', text: `released ${text}` }
+      return { body: reply }
     })
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })
-  afterAll(() => new Promise<void>(r => server.close(() => r())))
+  afterAll(() => hook.stop())
 
   let cmd: Command
   let token = ''
@@ -126,15 +110,15 @@ describe('slash commands through Client4 against a local integration', () => {
       status_code: 404,
       server_error_id: 'api.command.execute_command.not_found.app_error',
     })
-    const before = hits.length
+    const before = hook.received.length
     const res: CommandResponse = await c.executeCommand('/release v1.2   now', args)
     expect(res).toMatchObject({ response_type: 'in_channel', text: 'released v1.2   now' })
     expect(typeof res.trigger_id).toBe('string')
 
-    expect(hits.length).toBe(before + 1)
-    const hit = hits[before]!
+    expect(hook.received.length).toBe(before + 1)
+    const hit = hook.received[before]!
     expect(hit.method).toBe('POST')
-    expect(hit.url).toBe('/release')
+    expect(hit.path).toBe('/release')
     expect(hit.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/)
     expect(hit.headers.authorization).toBe(`Token ${token}`)
     expect(hit.headers.accept).toBe('application/json')

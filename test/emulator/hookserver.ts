@@ -20,10 +20,13 @@ export interface Answer {
   body?: string | object
 }
 
+/** An answer computed from the request (it may call the emulator back before answering). */
+export type Responder = (request: Received) => Answer | undefined | Promise<Answer | undefined>
+
 export class HookServer {
   received: Received[] = []
   /** What the next requests get, per path (default 200 empty text/plain). */
-  answers = new Map<string, Answer>()
+  answers = new Map<string, Answer | Responder>()
   private waiters: Array<() => void> = []
   private constructor(
     private readonly server: Server,
@@ -35,14 +38,14 @@ export class HookServer {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = []
       req.on('data', c => chunks.push(c as Buffer))
-      req.on('end', () => {
+      req.on('end', async () => {
         const body = Buffer.concat(chunks).toString()
         const u = new URL(req.url ?? '/', 'http://x')
         let json: Record<string, unknown> | undefined
         try {
           json = JSON.parse(body) as Record<string, unknown>
         } catch {}
-        self!.received.push({
+        const request: Received = {
           method: req.method ?? '',
           path: u.pathname,
           query: u.searchParams,
@@ -50,8 +53,10 @@ export class HookServer {
           body,
           form: new URLSearchParams(body),
           json,
-        })
-        const a = self!.answers.get(u.pathname) ?? {}
+        }
+        self!.received.push(request)
+        const answer = self!.answers.get(u.pathname)
+        const a = (typeof answer === 'function' ? await answer(request) : answer) ?? {}
         const text = typeof a.body === 'object' ? JSON.stringify(a.body) : (a.body ?? '')
         res.writeHead(a.status ?? 200, {
           'Content-Type': a.type ?? (typeof a.body === 'object' ? 'application/json' : 'text/plain'),
@@ -63,6 +68,11 @@ export class HookServer {
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
     self = new HookServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     return self
+  }
+
+  /** The requests made to `path` so far (those `next()` has not taken), in order. */
+  to(path: string): Received[] {
+    return this.received.filter(r => r.path === path)
   }
 
   /** Wait for a request to `path` (rejects after `ms`). */
