@@ -43,8 +43,12 @@ function propsRunes(props: PostProps): number {
   return runes(json) + 5 * (json.match(/[<>&\u2028\u2029]/g)?.length ?? 0)
 }
 
-/** `Post.IsValid`'s props limit, for a new post and an edit alike. */
-export function checkPropsSize(props: PostProps): void {
+/** `Post.IsValid`'s limits (message runes, file-id list, props size), for a new post and an edit alike. */
+export function checkPostLimits(message: string, fileIds: readonly string[], props: PostProps): void {
+  // code points never outnumber UTF-16 units, so only long messages need the exact count
+  if (message.length > MAX_MESSAGE_RUNES && runes(message) > MAX_MESSAGE_RUNES)
+    throw invalid('message_length', 'Message property length is greater than the allowed limit.')
+  if (JSON.stringify(fileIds).length > MAX_FILE_IDS_RUNES) throw invalid('file_ids', 'Invalid file ids.')
   if (propsRunes(props) > MAX_PROPS_RUNES) throw invalid('props', 'Invalid props.')
 }
 
@@ -92,10 +96,7 @@ export function applyPostEdit(app: App, editorId: string, post: Post, change: Po
     fileIds =
       attach.length === added.length ? wanted : [...attach, ...wanted.filter(id => before.includes(id))]
   }
-  if (message.length > MAX_MESSAGE_RUNES && runes(message) > MAX_MESSAGE_RUNES)
-    throw invalid('message_length', 'Message property length is greater than the allowed limit.')
-  if (JSON.stringify(fileIds).length > MAX_FILE_IDS_RUNES) throw invalid('file_ids', 'Invalid file ids.')
-  checkPropsSize(props)
+  checkPostLimits(message, fileIds, props)
 
   const changed = message !== post.message
   post.message = message

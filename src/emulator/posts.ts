@@ -4,11 +4,10 @@
  */
 import type { Post, PostProps } from '../types/index.js'
 import { type App, isSystemAdmin } from './app.js'
-import { checkPropsSize } from './post-edit.js'
+import { checkPostLimits } from './post-edit.js'
 import type { StoredUser } from './store.js'
 import { AppError, badParam, forbidden, isValidId, newId, notFound } from './util.js'
 
-const MAX_RUNES = 16383
 const RESERVED_PROPS = [
   'from_webhook',
   'override_username',
@@ -107,14 +106,6 @@ export function createPost(
     )
   }
   const message = typeof input.message === 'string' ? input.message : ''
-  // Code points never outnumber UTF-16 units, so only long messages need the exact count.
-  if (message.length > MAX_RUNES && [...message].length > MAX_RUNES) {
-    throw new AppError(
-      400,
-      'model.post.is_valid.message_length.app_error',
-      'Message property length is greater than the allowed limit.',
-    )
-  }
   const type = typeof input.type === 'string' ? input.type : ''
   if (type.startsWith('system_') && !opts.system) {
     throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid post.type parameter.')
@@ -135,8 +126,6 @@ export function createPost(
     }
   }
   const asked = Array.isArray(input.file_ids) ? [...new Set(input.file_ids.map(String))] : []
-  if (asked.length > 10)
-    throw new AppError(400, 'model.post.is_valid.file_ids.app_error', 'Invalid file ids.')
   // attachFilesToPost: a file that is unknown, someone else's upload or already on a post is
   // dropped (the server logs a warning); the post keeps the files it could attach.
   const fileIds = asked.filter(id => {
@@ -146,7 +135,7 @@ export function createPost(
   const props: PostProps =
     input.props && typeof input.props === 'object' ? { ...(input.props as PostProps) } : {}
   if (!opts.trusted) for (const k of RESERVED_PROPS) delete props[k]
-  checkPropsSize(props)
+  checkPostLimits(message, asked, props)
   if (user.is_bot) props.from_bot = 'true'
   if (Array.isArray(props.attachments)) {
     for (const a of props.attachments) for (const act of a.actions ?? []) act.id ||= newId()

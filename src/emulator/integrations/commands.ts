@@ -71,11 +71,10 @@ export function parseCommandBody(res: { type: string; text: string }): CommandRe
  * The answer of `POST /commands/execute`: the integration's response decoded into the server's
  * `CommandResponse` (every field present, unknown ones dropped, the text as posted).
  */
-function commandResponseBody(app: App, r: CommandResponse, triggerId: string): Record<string, unknown> {
-  const text = r.skip_slack_parsing ? (r.text ?? '') : slackText(app, r.text ?? '')
+function commandResponseBody(r: CommandResponse, triggerId: string): Record<string, unknown> {
   return {
     response_type: r.response_type ?? '',
-    text,
+    text: r.text ?? '',
     username: r.username ?? '',
     channel_id: r.channel_id ?? '',
     icon_url: r.icon_url ?? '',
@@ -105,7 +104,9 @@ export function registerCommands(app: App): void {
     if (target !== channelId && !store.isChannelMember(target, user.id)) throw forbidden()
     const props: Record<string, unknown> = { ...(r.props ?? {}) }
     if (r.attachments?.length) props.attachments = r.attachments
-    const text = r.skip_slack_parsing ? (r.text ?? '') : slackText(app, r.text ?? '')
+    // As HandleCommandResponsePost, the response's own text is rewritten (the execute reply shows it)
+    if (!r.skip_slack_parsing) r.text = slackText(app, r.text ?? '')
+    const text = r.text ?? ''
     if (text || r.attachments?.length) {
       // HandleCommandResponsePost: the post is the caller's, marked as an integration's (custom
       // commands are never built-in), with the overrides; both for in_channel and ephemeral.
@@ -377,7 +378,7 @@ export function registerCommands(app: App): void {
     }
     const r = res.text ? parseCommandBody(res) : {}
     apply(me, ch.id, rootId, r, cmd)
-    return { body: commandResponseBody(app, r, triggerId) }
+    return { body: commandResponseBody(r, triggerId) }
   })
 
   app.route('POST', '/hooks/commands/:hook_id', async ctx => {
