@@ -59,13 +59,17 @@ export class Posts {
     post: Pick<Partial<Post>, 'message' | 'props' | 'is_pinned' | 'file_ids' | 'has_reactions'>,
   ): Promise<Post> {
     const { message, props, is_pinned, file_ids, has_reactions } = post
-    return this.r.request('PUT', `/posts/${enc(id)}/patch`, {
-      body: { message, props, is_pinned, file_ids, has_reactions },
-    })
+    return this.patch(id, { message, props, is_pinned, file_ids, has_reactions })
   }
   patch(
     id: string,
-    patch: { message?: string; props?: Post['props']; is_pinned?: boolean; file_ids?: string[] },
+    patch: {
+      message?: string
+      props?: Post['props']
+      is_pinned?: boolean
+      file_ids?: string[]
+      has_reactions?: boolean
+    },
   ): Promise<Post> {
     return this.r.request('PUT', `/posts/${enc(id)}/patch`, { body: patch })
   }

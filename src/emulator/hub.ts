@@ -169,8 +169,9 @@ export class Hub {
         const s = sessionForToken(this.store, token)
         if (!s || s.userId !== c.userId) return false
         c.token = token
-        c.authEpoch = -1
-        return this.authed(c)
+        c.authed = true
+        c.authEpoch = this.store.authEpoch
+        return true
       },
     })
     if (!ok) ws.terminate()
