@@ -21,12 +21,14 @@ let emu: Emulator
 const dir = mkdtempSync(join(tmpdir(), 'mkcli-journey-'))
 const cwd = mkdtempSync(join(tmpdir(), 'mkcli-journey-cwd-')) // no .env here
 const servers: Server[] = []
+const children: ChildProcessWithoutNullStreams[] = []
 
 beforeAll(async () => {
   if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first')
   emu = await startEmulator()
 })
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
   for (const s of servers) s.close()
   await emu.stop()
   rmSync(dir, { recursive: true, force: true })
@@ -51,6 +53,7 @@ function start(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
     cwd,
     env: { ...baseEnv(), ...opts.env },
   })
+  children.push(child)
   let out = ''
   let err = ''
   child.stdout.on('data', (b: Buffer) => {
@@ -67,9 +70,12 @@ function start(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
     err: () => err,
     /** Resolves once stdout matches (rejects when the process ends first). */
     async waitFor(re: RegExp): Promise<void> {
+      // a bound on waiting (not a measured duration), so a failure still reaches the cleanup
+      const end = Date.now() + 10_000
       for (;;) {
         if (re.test(out)) return
         if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before ${re}: ${out}\n${err}`)
+        if (Date.now() > end) throw new Error(`no ${re} in: ${out}\n${err}`)
         await new Promise(r => setTimeout(r, 25))
       }
     },
@@ -439,6 +445,28 @@ describe('terminal chat (journey D13)', () => {
       expect(end.out).toMatch(/Type a message/)
     } finally {
       await bot.stop()
+    }
+  }, 20_000)
+})
+
+describe('matterkit dev (journey D13)', () => {
+  it('restarts the bot when a module in a subdirectory changes', async () => {
+    const botDir = mkdtempSync(join(tmpdir(), 'mkdev-journey-'))
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(join(botDir, 'lib'))
+    writeFileSync(join(botDir, 'lib', 'word.mjs'), "export const word = 'first'\n")
+    writeFileSync(join(botDir, 'bot.mjs'), "import './lib/word.mjs'\nsetInterval(() => {}, 1000)\n")
+    const dev = start(['dev', join(botDir, 'bot.mjs'), '--port', '0', '--no-persist'], {
+      env: { CI: 'true' },
+    })
+    try {
+      await dev.waitFor(/No terminal: Ctrl-C to stop\./)
+      writeFileSync(join(botDir, 'lib', 'word.mjs'), "export const word = 'second'\n")
+      await dev.waitFor(/word\.mjs changed; restarting the bot\n▶ bot started/)
+    } finally {
+      dev.child.kill('SIGINT')
+      await dev.exited
+      rmSync(botDir, { recursive: true, force: true })
     }
   }, 20_000)
 })
