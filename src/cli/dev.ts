@@ -52,8 +52,11 @@ export async function runDev(opts: DevOptions): Promise<{ url: string; stop(): P
     }
     startBot()
     let timer: NodeJS.Timeout | undefined
-    watcher = watch(dirname(file), { recursive: false }, (_e, name) => {
+    // the whole project below the bot file (a bot imports its own modules), minus dependencies
+    // and the emulator's state
+    watcher = watch(dirname(file), { recursive: true }, (_e, name) => {
       if (!name || !/\.(m?[jt]s|json)$/.test(String(name))) return
+      if (/(^|[\\/])(node_modules|\.matterkit|\.git)([\\/]|$)/.test(String(name))) return
       clearTimeout(timer)
       timer = setTimeout(() => {
         out(`↻ ${String(name)} changed; restarting the bot`)

@@ -6,17 +6,43 @@ import WebSocket from 'ws'
 import { Client } from '../client/client.js'
 import { type ApiError, AuthError, NetworkError, NotMattermostError, TimeoutError } from '../client/errors.js'
 import { normaliseServerUrl } from '../core/url.js'
+import { exitCodeFor } from './shared.js'
+
+/** A short description of what answered instead of Mattermost's JSON. */
+function describe(body: unknown): string {
+  if (typeof body === 'string') {
+    const text = body.trim()
+    return `${/^<(!doctype|html)/i.test(text) ? 'an HTML page' : 'text'} ("${text.slice(0, 60)}${text.length > 60 ? '…' : ''}")`
+  }
+  return body === null || body === undefined ? 'an empty body' : `${JSON.stringify(body).slice(0, 60)}`
+}
 
 /** One check's outcome. */
 export interface Check {
   name: string
+  /** False: a failure (✗). True with `warning`: advice (⚠) that does not fail the run. */
   ok: boolean
+  warning?: boolean
   detail: string
   fix?: string
+  /** The exit code this failure stands for when not the generic 1 (2 usage, 3 auth, 4 unreachable). */
+  exitCode?: number
+}
+
+/** The exit code of a doctor run: the first failure's (0 when nothing failed; warnings do not count). */
+export function doctorExitCode(checks: Check[]): number {
+  const failed = checks.find(c => !c.ok)
+  return failed ? (failed.exitCode ?? 1) : 0
 }
 
 /** Run every check; stops early when a prerequisite fails. */
-export async function runDoctor(opts: { url?: string; token?: string; team?: string }): Promise<Check[]> {
+export async function runDoctor(opts: {
+  url?: string
+  token?: string
+  team?: string
+  ca?: string | Buffer
+  insecure?: boolean
+}): Promise<Check[]> {
   const checks: Check[] = []
   const add = (c: Check): boolean => {
     checks.push(c)
@@ -28,6 +54,7 @@ export async function runDoctor(opts: { url?: string; token?: string; team?: str
       ok: false,
       detail: 'no server URL',
       fix: 'Pass --url or set MATTERMOST_URL (e.g. https://chat.example.com).',
+      exitCode: 2,
     })
     return checks
   }
@@ -40,6 +67,7 @@ export async function runDoctor(opts: { url?: string; token?: string; team?: str
       ok: false,
       detail: (e as Error).message,
       fix: 'Use a form like https://chat.example.com',
+      exitCode: 2,
     })
     return checks
   }
@@ -55,23 +83,36 @@ export async function runDoctor(opts: { url?: string; token?: string; team?: str
     token: opts.token ?? 'no-token-given',
     retry: false,
     timeoutMs: 10_000,
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    ...(opts.insecure ? { insecure: true } : {}),
   })
   try {
-    const ping = await client.system.ping()
-    await client.request('GET', '/system/ping')
+    const ping: unknown = await client.system.ping()
+    // a login page or proxy answering 200 is not Mattermost, whatever ping() returned
+    // (server/channels/api4/system.go: getSystemPing always answers a JSON object with "status")
+    if (
+      typeof ping !== 'object' ||
+      ping === null ||
+      typeof (ping as { status?: unknown }).status !== 'string'
+    )
+      throw new NotMattermostError(
+        `${url.base} answered /api/v4/system/ping with ${describe(ping)}, not Mattermost's {"status": …}.`,
+        url.base,
+      )
+    const { status, version } = ping as { status: string; version?: unknown }
     add({
       name: 'Server is Mattermost',
       ok: true,
-      detail: `ping ${ping.status}${ping.version ? `, version ${String(ping.version)}` : ''}`,
+      detail: `ping ${status}${version ? `, version ${String(version)}` : ''}`,
     })
   } catch (e) {
     const fix =
       e instanceof NotMattermostError
         ? 'The URL answers with something else (HTML page, SSO, proxy). Check the URL and subpath.'
         : e instanceof NetworkError || e instanceof TimeoutError
-          ? 'The server is unreachable: check the host, port, DNS, firewall, TLS (self-signed? use --ca).'
+          ? 'The server is unreachable: check the host, port, DNS, firewall, TLS (self-signed? pass --ca <file>, or --insecure to try).'
           : 'Check the URL.'
-    add({ name: 'Server is Mattermost', ok: false, detail: (e as Error).message, fix })
+    add({ name: 'Server is Mattermost', ok: false, detail: (e as Error).message, fix, exitCode: 4 })
     await client.close()
     return checks
   }
@@ -81,6 +122,7 @@ export async function runDoctor(opts: { url?: string; token?: string; team?: str
       ok: false,
       detail: 'no token',
       fix: 'Pass --token or set MATTERMOST_TOKEN (System Console → Integrations → Bot Accounts → Create token).',
+      exitCode: 2,
     })
     await client.close()
     return checks
@@ -90,9 +132,11 @@ export async function runDoctor(opts: { url?: string; token?: string; team?: str
     const me = await client.users.me()
     meId = me.id
     add({ name: 'Token', ok: true, detail: `authenticated as @${me.username}` })
+    // a personal access token works; a bot account is advice, not a failure
     add({
       name: 'Bot account',
-      ok: me.is_bot,
+      ok: true,
+      ...(me.is_bot ? {} : { warning: true }),
       detail: me.is_bot ? 'is a bot account' : 'is a regular user account',
       ...(me.is_bot
         ? {}
@@ -109,6 +153,7 @@ export async function runDoctor(opts: { url?: string; token?: string; team?: str
         e instanceof AuthError
           ? 'The token is wrong or revoked. Use the token itself (not its id); create a new one if needed.'
           : 'Check the token.',
+      exitCode: exitCodeFor(e),
     })
     await client.close()
     return checks
@@ -168,6 +213,8 @@ export async function runDoctor(opts: { url?: string; token?: string; team?: str
     const sock = new WebSocket(url.websocket, {
       headers: { Authorization: `Bearer ${opts.token}` },
       handshakeTimeout: 10_000,
+      rejectUnauthorized: !opts.insecure,
+      ...(opts.ca ? { ca: opts.ca } : {}),
     })
     const timer = setTimeout(() => {
       sock.terminate()

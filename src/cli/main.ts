@@ -2,21 +2,25 @@
  * The `matterkit` command.
  *
  * Exit codes: 0 success · 1 failure · 2 usage error · 3 authentication error · 4 not found or
- * unreachable.
+ * unreachable (`exitCodeFor` in shared.ts).
  * @module
  */
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
-import { Client } from '../client/client.js'
-import { AuthError, NetworkError, NotFoundError, NotMattermostError } from '../client/errors.js'
-import { ConfigError } from '../core/errors.js'
+import { MatterkitError } from '../core/errors.js'
 import { startEmulator } from '../emulator/index.js'
 import '../realtime/index.js'
 import { registerAuth } from './auth.js'
+import { registerChat } from './chat.js'
 import { loadDotEnv } from './config.js'
 import { runDev } from './dev.js'
-import { runDoctor } from './doctor.js'
+import { doctorExitCode, runDoctor } from './doctor.js'
+import { registerListen } from './listen.js'
 import { registerManage } from './manage.js'
-import { cliHelpers, ExitError, type Io } from './shared.js'
+import { registerPosting } from './post.js'
+import { readSecret } from './secret-input.js'
+import { cliHelpers, ExitError, exitCodeFor, type Io, usage } from './shared.js'
+import { untilStopSignal } from './signals.js'
 import { runStart } from './start.js'
 
 export type { Io } from './shared.js'
@@ -29,14 +33,36 @@ const defaultIo: Io = {
     for await (const c of process.stdin) chunks.push(c as Buffer)
     return Buffer.concat(chunks).toString()
   },
+  secret: readSecret,
 }
 
-function codeFor(e: unknown): number {
-  if (e instanceof ExitError) return e.exitCode
-  if (e instanceof AuthError) return 3
-  if (e instanceof NotFoundError || e instanceof NetworkError || e instanceof NotMattermostError) return 4
-  if (e instanceof ConfigError) return 2
-  return 1
+/** The package version (dist/cli/main.js and src/cli/main.ts both sit two levels below package.json). */
+function packageVersion(): string {
+  try {
+    return (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** `--port` as a TCP port (0 picks a free one). */
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw usage(`--port must be a port number from 0 to 65535 (got "${value}").`)
+  return Number(value)
+}
+
+/** Start the emulator; a port in use gets a hint instead of a bare `listen EADDRINUSE`. */
+async function withPortHint<T>(p: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start()
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new ExitError(1, `port ${p} is in use; pick another with --port or use --port 0 (any free port).`)
+    throw e
+  }
 }
 
 /**
@@ -49,23 +75,71 @@ function codeFor(e: unknown): number {
  */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   loadDotEnv()
+  const program = createProgram(argv, io)
+  // before the options are parsed (a usage error), `--json` anywhere in argv counts
+  const jsonMode = (): boolean => !!program.opts().json || argv.includes('--json')
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0
+      if (jsonMode()) io.err(jsonError('MK_ERR_INVALID_ARGUMENT', e.message.replace(/^error: /, ''), 2))
+      return 2
+    }
+    const code = exitCodeFor(e)
+    const message = (e as Error).message
+    if (message)
+      io.err(
+        jsonMode()
+          ? jsonError(
+              e instanceof MatterkitError ? e.code : String((e as NodeJS.ErrnoException).code ?? 'ERROR'),
+              message,
+              code,
+            )
+          : `matterkit: ${message}`,
+      )
+    return code
+  }
+}
+
+/**
+ * The command tree, not yet parsed (`main` parses `argv` with it; a test walks it to check every
+ * command and option has a description).
+ */
+export function createProgram(argv: readonly string[], io: Io = defaultIo): Command {
   const program = new Command('matterkit')
+  const jsonMode = (): boolean => !!program.opts().json || argv.includes('--json')
   program
     .description(
       'Mattermost from the command line: emulator, doctor, send, listen, commands, webhooks, export.',
     )
+    .version(packageVersion(), '-V, --version', 'print the matterkit version')
+    .helpOption('-h, --help', 'show help for a command')
+    .helpCommand('help [command]', 'show help for a command')
     .option('--url <url>', 'server URL (env MATTERMOST_URL)')
-    .option('--token <token>', 'access token (env MATTERMOST_TOKEN)')
+    .option(
+      '--token <token>',
+      'access token (env MATTERMOST_TOKEN; prefer the env var or a profile: argv is visible in ps)',
+    )
     .option('--team <name>', 'team name (env MATTERMOST_TEAM)')
-    .option('--profile <name>', 'saved profile')
-    .option('--json', 'machine-readable output')
+    .option('--profile <name>', 'use this saved profile (see auth list)')
+    .option('--ca <file>', 'trust this CA certificate (PEM) for a self-signed server')
+    .option('--insecure', 'do not verify the server’s TLS certificate (never in production)')
+    .option('--json', 'machine-readable output; errors as {"error":{…}} on stderr')
     .exitOverride()
-    .configureOutput({ writeOut: s => io.out(s.trimEnd()), writeErr: s => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: s => io.out(s.trimEnd()),
+      // with --json the catch below reports usage errors as JSON instead of commander's text
+      writeErr: s => {
+        if (!jsonMode()) io.err(s.trimEnd())
+      },
+    })
     .showHelpAfterError()
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage, 3 auth error, 4 not found/unreachable.')
 
-  const cli = cliHelpers(program, io)
-  const { g, conn, client, print, channelId } = cli
+  const cli = cliHelpers(program, io, argv)
+  const { g, conn, client, print, tls } = cli
 
   program
     .command('start')
@@ -78,20 +152,23 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   program
     .command('dev [bot]')
     .description('emulator + your bot (restarted on file change) + a terminal chat as alice')
-    .option('--port <port>', 'emulator port', '8065')
+    .option('--port <port>', 'emulator port (0: any free port)', '8065')
     .option('--persist <dir>', 'emulator state directory', '.matterkit/state')
     .option('--no-persist', 'keep the emulator state in memory')
     .action(async (botFile: string | undefined, o: { port: string; persist: string | false }) => {
+      const p = port(o.port)
       const interactive = !!process.stdin.isTTY && !process.env.CI
       // before anything is printed, as for `emulator`
       const stopSignal = interactive ? undefined : untilStopSignal()
-      const dev = await runDev({
-        ...(botFile ? { bot: botFile } : {}),
-        port: Number(o.port),
-        persist: o.persist,
-        chat: interactive,
-        out: io.out,
-      })
+      const dev = await withPortHint(p, () =>
+        runDev({
+          ...(botFile ? { bot: botFile } : {}),
+          port: p,
+          persist: o.persist,
+          chat: interactive,
+          out: io.out,
+        }),
+      )
       if (stopSignal) {
         io.out('No terminal: Ctrl-C to stop.')
         await stopSignal
@@ -102,15 +179,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   program
     .command('emulator')
     .description('run the local Mattermost emulator and print its seed')
-    .option('--port <port>', 'port', '8065')
-    .option('--host <host>', 'interface', '127.0.0.1')
+    .option('--port <port>', 'port (0: any free port)', '8065')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--persist <dir>', 'keep state in this directory across restarts')
     .action(async (o: { port: string; host: string; persist?: string }) => {
-      const emu = await startEmulator({
-        port: Number(o.port),
-        host: o.host,
-        ...(o.persist ? { persist: o.persist } : {}),
-      })
+      const p = port(o.port)
+      const emu = await withPortHint(p, () =>
+        startEmulator({ port: p, host: o.host, ...(o.persist ? { persist: o.persist } : {}) }),
+      )
       // listen for the stop signals before saying we are up: a supervisor (or a test) may send
       // SIGTERM as soon as it reads the seed
       const stopSignal = untilStopSignal()
@@ -146,140 +222,31 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       await c.close()
     })
 
-  program
-    .command('send <channel> [text...]')
-    .description('post a message (channel by name, display name, id, or @user; text from stdin if omitted)')
-    .option('--thread <postId>', 'reply in this thread')
-    .option('--file <path...>', 'attach files')
-    .option('--props <json>', 'post props as JSON')
-    .action(async (ref: string, words: string[], o: { thread?: string; file?: string[]; props?: string }) => {
-      const c = client()
-      const channel_id = await channelId(c, ref)
-      const message = words.length ? words.join(' ') : ((await io.stdin?.()) ?? '').trimEnd()
-      let props: Record<string, unknown> | undefined
-      if (o.props) {
-        try {
-          props = JSON.parse(o.props)
-        } catch {
-          throw new ExitError(2, '--props must be valid JSON')
-        }
-      }
-      const file_ids = o.file
-        ? (
-            await c.files.upload(
-              channel_id,
-              o.file.map(f => ({ data: f })),
-            )
-          ).map(f => f.id)
-        : undefined
-      const post = await c.posts.create({
-        channel_id,
-        message,
-        ...(o.thread ? { root_id: o.thread } : {}),
-        ...(file_ids ? { file_ids } : {}),
-        ...(props ? { props } : {}),
-      })
-      print(`posted ${post.id}`, post)
-      await c.close()
-    })
-
-  program
-    .command('hook <hook> [text...]')
-    .description('post through an incoming webhook (id or URL)')
-    .option('--attachment <json>', 'a message attachment as JSON')
-    .option('--username <name>')
-    .action(async (hook: string, words: string[], o: { attachment?: string; username?: string }) => {
-      const c = /^https?:/.test(hook)
-        ? new Client({ url: new URL(hook).origin, token: 'unused-for-hooks', verifyServer: false })
-        : client()
-      await c.webhooks.post(hook, {
-        text: words.join(' '),
-        ...(o.username ? { username: o.username } : {}),
-        ...(o.attachment ? { attachments: [JSON.parse(o.attachment)] } : {}),
-      })
-      print('ok', { ok: true })
-      await c.close()
-    })
-
-  program
-    .command('listen')
-    .description('print events as they happen (Ctrl-C stops)')
-    .option('--event <name...>', 'only these events')
-    .option('--channel <ref>', 'only this channel')
-    .option('--count <n>', 'stop after n events')
-    .action(async (o: { event?: string[]; channel?: string; count?: string }) => {
-      const c = client()
-      const only = o.channel ? await channelId(c, o.channel) : undefined
-      const rt = c.realtime()
-      let n = 0
-      const max = o.count ? Number(o.count) : Number.POSITIVE_INFINITY
-      const stopListening = new AbortController()
-      const done = new Promise<void>(resolve => {
-        rt.on('event', ev => {
-          if (o.event && !o.event.includes(ev.event)) return
-          if (only && ev.broadcast.channel_id !== only) return
-          if (ev.event === 'hello') return
-          const summary =
-            'post' in ev
-              ? `${ev.event} ${(ev as { post: { message: string } }).post.message}`
-              : `${ev.event} ${JSON.stringify(ev.data)}`
-          io.out(
-            g().json
-              ? JSON.stringify({ event: ev.event, seq: ev.seq, data: ev.data, broadcast: ev.broadcast })
-              : summary,
-          )
-          if (++n >= max) resolve()
-        })
-        void untilStopSignal(stopListening.signal).then(resolve)
-      })
-      await rt.connect()
-      await done
-      stopListening.abort() // the signal listeners go as soon as we are done
-      await rt.close()
-      await c.close()
-    })
-
+  registerPosting(program, cli)
+  registerListen(program, cli)
   registerManage(program, cli)
+  registerChat(program, cli)
 
   program
     .command('doctor')
     .description('check URL, server, token, memberships, WebSocket and command URLs')
     .action(async () => {
-      const checks = await runDoctor(conn())
+      const checks = await runDoctor({ ...conn(), ...tls() })
       if (g().json) io.out(JSON.stringify(checks))
       else
         for (const c of checks)
-          io.out(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ''}`)
-      if (checks.some(c => !c.ok)) throw new ExitError(1, '')
+          io.out(
+            `${c.ok ? (c.warning ? '⚠' : '✓') : '✗'} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ''}`,
+          )
+      const code = doctorExitCode(checks)
+      if (code) throw new ExitError(code, '')
     })
 
   registerAuth(program, cli)
-
-  try {
-    await program.parseAsync(argv, { from: 'user' })
-    return 0
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2
-    const code = codeFor(e)
-    if ((e as Error).message) io.err(`matterkit: ${(e as Error).message}`)
-    return code
-  }
+  return program
 }
 
-/**
- * Resolves on Ctrl-C (SIGINT) or SIGTERM (docker stop, systemd), so the caller can shut down
- * cleanly; aborting `signal` removes the listeners (and resolves) when the caller ends first.
- */
-function untilStopSignal(signal?: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => {
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    process.once('SIGINT', done)
-    process.once('SIGTERM', done)
-    signal?.addEventListener('abort', done, { once: true })
-  })
+/** The `--json` form of an error on stderr. */
+function jsonError(code: string, message: string, exitCode: number): string {
+  return JSON.stringify({ error: { code, message, exitCode } })
 }

@@ -4,25 +4,35 @@
  */
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { type Cli, ExitError } from './shared.js'
+import { type Cli, usage } from './shared.js'
+
+/** Whether `--url` appears in argv after the subcommand `name` (so it was meant for it). */
+function urlAfter(argv: readonly string[], name: string): boolean {
+  const at = argv.indexOf(name)
+  return at >= 0 && argv.slice(at + 1).some(a => a === '--url' || a.startsWith('--url='))
+}
 
 /** Register the slash-command, webhook and export subcommands. */
 export function registerManage(program: Command, cli: Cli): void {
-  const { io, client, print, channelId, teamId } = cli
+  const { io, argv, g, client, print, channelId, teamId } = cli
   const commands = program.command('commands').description('manage slash commands')
-  commands.command('list').action(async () => {
-    const c = client()
-    const list = await c.commands.list(await teamId(c))
-    print(
-      list.map(x => `/${x.trigger}  ${x.method === 'G' ? 'GET' : 'POST'} ${x.url}  (${x.id})`).join('\n') ||
-        '(none)',
-      list.map(({ token: _t, ...x }) => x),
-    )
-    await c.close()
-  })
+  commands
+    .command('list')
+    .description('list the team’s slash commands')
+    .action(async () => {
+      const c = client()
+      const list = await c.commands.list(await teamId(c))
+      print(
+        list.map(x => `/${x.trigger}  ${x.method === 'G' ? 'GET' : 'POST'} ${x.url}  (${x.id})`).join('\n') ||
+          '(none)',
+        list.map(({ token: _t, ...x }) => x),
+      )
+      await c.close()
+    })
   commands
     .command('create <trigger> <url>')
-    .option('--description <text>')
+    .description('create a slash command /<trigger> that calls <url>')
+    .option('--description <text>', 'shown in the autocomplete list')
     .option('--get', 'use GET instead of POST')
     .action(async (trigger: string, url: string, o: { description?: string; get?: boolean }) => {
       const c = client()
@@ -42,36 +52,50 @@ export function registerManage(program: Command, cli: Cli): void {
     })
   commands
     .command('update <id>')
-    .option('--url <url>')
-    .option('--description <text>')
-    .action(async (id: string, o: { url?: string; description?: string }) => {
+    .description('change a slash command’s URL or description')
+    // not `--url`: that is the global server URL, and commander gives it to the program
+    .option('--command-url <url>', 'the URL the command calls')
+    .option('--description <text>', 'shown in the autocomplete list')
+    .action(async (id: string, o: { commandUrl?: string; description?: string }) => {
+      // `commands update ID --url X` would otherwise connect to X as the server
+      if (urlAfter(argv, 'update'))
+        throw usage('`--url` is the server URL; use --command-url <url> for the command’s own URL.')
+      if (o.commandUrl === undefined && o.description === undefined)
+        throw usage('Nothing to update: pass --command-url <url> and/or --description <text>.')
       const c = client()
       const cur = await c.commands.get(id)
       const cmd = await c.commands.update(id, {
         ...cur,
-        ...(o.url ? { url: o.url } : {}),
-        ...(o.description ? { description: o.description } : {}),
+        ...(o.commandUrl !== undefined ? { url: o.commandUrl } : {}),
+        ...(o.description !== undefined ? { description: o.description } : {}),
       })
       print(`updated /${cmd.trigger}`, { id: cmd.id, trigger: cmd.trigger, url: cmd.url })
       await c.close()
     })
-  commands.command('delete <id>').action(async (id: string) => {
-    const c = client()
-    await c.commands.delete(id)
-    print('deleted', { ok: true })
-    await c.close()
-  })
+  commands
+    .command('delete <id>')
+    .description('delete a slash command')
+    .action(async (id: string) => {
+      const c = client()
+      await c.commands.delete(id)
+      print('deleted', { ok: true })
+      await c.close()
+    })
 
   const webhooks = program.command('webhooks').description('manage incoming webhooks')
-  webhooks.command('list').action(async () => {
-    const c = client()
-    const list = await c.webhooks.incoming.list({ team_id: await teamId(c) })
-    print(list.map(h => `${h.id}  ${h.display_name}  → ${h.channel_id}`).join('\n') || '(none)', list)
-    await c.close()
-  })
+  webhooks
+    .command('list')
+    .description('list the team’s incoming webhooks')
+    .action(async () => {
+      const c = client()
+      const list = await c.webhooks.incoming.list({ team_id: await teamId(c) })
+      print(list.map(h => `${h.id}  ${h.display_name}  → ${h.channel_id}`).join('\n') || '(none)', list)
+      await c.close()
+    })
   webhooks
     .command('create <channel>')
-    .option('--name <name>')
+    .description('create an incoming webhook that posts in <channel>')
+    .option('--name <name>', 'display name of the hook', 'matterkit')
     .action(async (ref: string, o: { name?: string }) => {
       const c = client()
       const h = await c.webhooks.incoming.create({
@@ -81,12 +105,15 @@ export function registerManage(program: Command, cli: Cli): void {
       print(`created ${h.id}: POST ${c.url.base}/hooks/${h.id}`, h)
       await c.close()
     })
-  webhooks.command('delete <id>').action(async (id: string) => {
-    const c = client()
-    await c.webhooks.incoming.delete(id)
-    print('deleted', { ok: true })
-    await c.close()
-  })
+  webhooks
+    .command('delete <id>')
+    .description('delete an incoming webhook')
+    .action(async (id: string) => {
+      const c = client()
+      await c.webhooks.incoming.delete(id)
+      print('deleted', { ok: true })
+      await c.close()
+    })
 
   program
     .command('export <channel>')
@@ -94,7 +121,7 @@ export function registerManage(program: Command, cli: Cli): void {
     .option('--format <fmt>', 'jsonl or md', 'jsonl')
     .option('--out <file>', 'output file (default stdout)')
     .action(async (ref: string, o: { format: string; out?: string }) => {
-      if (o.format !== 'jsonl' && o.format !== 'md') throw new ExitError(2, '--format must be jsonl or md')
+      if (o.format !== 'jsonl' && o.format !== 'md') throw usage('--format must be jsonl or md')
       const c = client()
       const id = await channelId(c, ref)
       let after: { id: string; create_at: number } | undefined
@@ -123,7 +150,8 @@ export function registerManage(program: Command, cli: Cli): void {
       }
       if (process.stderr.isTTY) process.stderr.write(`\r${n} posts exported\n`)
       await new Promise<void>(r => (stream ? stream.end(r) : r()))
-      if (o.out) io.err(`${n} posts ${after ? 'appended to' : 'written to'} ${o.out}`)
+      if (g().json && o.out) io.out(JSON.stringify({ posts: n, file: o.out, appended: !!after }))
+      else if (o.out) io.err(`${n} posts ${after ? 'appended to' : 'written to'} ${o.out}`)
       await c.close()
     })
 }

@@ -48,8 +48,10 @@ describe('cli', () => {
     await new Promise(r => setTimeout(r, 300))
     expect((await run(...as('bot'), 'send', 'Town Square', 'hello', 'cli')).code).toBe(0)
     expect((await run(...as('bot'), 'send', 'off-topic')).code).toBe(0) // stdin
-    const got = (await listening).out.split('\n').map(l => JSON.parse(l) as { data: { post: string } })
-    expect(got.map(e => JSON.parse(e.data.post).message)).toEqual(['hello cli', 'from stdin'])
+    const got = (await listening).out
+      .split('\n')
+      .map(l => JSON.parse(l) as { data: { post: { message: string } } })
+    expect(got.map(e => e.data.post.message)).toEqual(['hello cli', 'from stdin'])
     expect((await run(...as('bot'), 'send', '@alice', 'psst')).code).toBe(0)
     expect((await run(...as('bot'), 'send', 'no-such-channel', 'x')).code).toBe(4)
   })
@@ -102,7 +104,7 @@ describe('doctor', () => {
     const r = await run('--url', emu.url, '--token', 'wrongwrongwrong', 'doctor')
     expect(r.out).toMatch(/✗ Token/)
     expect(r.out).toMatch(/fix: The token is wrong/)
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(3)
   })
   it('a bot in the team but in no channel gets told how to fix it', async () => {
     const u = emu.createUser({ username: 'loner', is_bot: true })
