@@ -26,6 +26,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
   writeSync,
 } from 'node:fs'
@@ -91,6 +92,17 @@ function rowProblem(kind: unknown, key: unknown, value: unknown): string | undef
   return undefined
 }
 
+/** A JSON.parse failure without the excerpt V8 quotes (the line may hold a token): the position only. */
+function jsonProblem(err: unknown): string {
+  const at = /position (\d+)/.exec((err as Error).message)?.[1]
+  return at === undefined ? 'not valid JSON' : `not valid JSON at character ${at}`
+}
+
+/** A SQLite row for an error message; session keys are tokens, so they are left out. */
+function rowName(kind: unknown, key: unknown): string {
+  return kind === 'session' ? `row ${String(kind)}` : `row ${String(kind)} ${String(key)}`
+}
+
 function parseValue(value: string | null): unknown {
   return value === null ? null : JSON.parse(value)
 }
@@ -108,12 +120,20 @@ function sqliteBackend(dir: string): Backend | undefined {
     // Read and check through a read-only connection first: a damaged file is then refused before
     // anything (WAL mode, the table, a checkpoint on close) could write to it.
     let ro: SqliteDb | undefined
+    // a read-only connection to a WAL database still creates its -wal and -shm side files
+    const sideFiles = [`${file}-wal`, `${file}-shm`].filter(f => !existsSync(f))
     try {
       ro = new Database(file, { readonly: true, fileMustExist: true })
       const check = ro.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>
-      const bad = check.map(r => r.quick_check).filter(m => m !== 'ok')
+      const bad = check
+        .flatMap(r => r.quick_check.split('\n'))
+        .filter(m => m && m !== 'ok' && !m.startsWith('***'))
       if (bad.length)
-        throw new CorruptStateError(file, {}, `SQLite integrity check failed: ${bad.slice(0, 3).join('; ')}`)
+        throw new CorruptStateError(
+          file,
+          {},
+          `SQLite's integrity check failed (${bad.slice(0, 3).join('; ')})`,
+        )
       const hasTable = ro
         .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rows'")
         .all().length
@@ -121,21 +141,20 @@ function sqliteBackend(dir: string): Backend | undefined {
         for (const r of ro.prepare('SELECT kind, key, value FROM rows').all() as Array<
           Record<string, unknown>
         >) {
-          const row = `row (${String(r.kind)}, ${String(r.key)})`
+          const row = rowName(r.kind, r.key)
           const problem = rowProblem(r.kind, r.key, r.value)
           if (problem) throw new CorruptStateError(file, { row }, problem)
           try {
             rows.push([r.kind as Kind, r.key as string, parseValue(r.value as string | null)])
           } catch (err) {
-            throw new CorruptStateError(
-              file,
-              { row },
-              `the value is not valid JSON (${(err as Error).message})`,
-            )
+            throw new CorruptStateError(file, { row }, `the value is ${jsonProblem(err)}`)
           }
         }
       }
     } catch (err) {
+      ro?.close()
+      ro = undefined
+      for (const f of sideFiles) rmSync(f, { force: true }) // refused: leave the directory as it was
       if (err instanceof CorruptStateError) throw err
       // better-sqlite3's SqliteError: "file is not a database", "database disk image is malformed"
       throw new CorruptStateError(file, {}, `SQLite cannot read it: ${(err as Error).message}`, {
@@ -218,7 +237,7 @@ function readJournal(file: string): { rows: Loaded[]; torn: TornTail | undefined
     try {
       row = JSON.parse(bytes.toString('utf8'))
     } catch (err) {
-      fail(`the line is not valid JSON (${(err as Error).message})`)
+      fail(`the line is ${jsonProblem(err)}`)
     }
     if (!Array.isArray(row) || row.length !== 3) fail('the line is not a [kind, key, value] row')
     const [kind, key, value] = row as unknown[]
@@ -227,7 +246,7 @@ function readJournal(file: string): { rows: Loaded[]; torn: TornTail | undefined
     try {
       rows.push([kind as Kind, key as string, parseValue(value as string | null)])
     } catch (err) {
-      fail(`the row value is not valid JSON (${(err as Error).message})`)
+      fail(`the row value is ${jsonProblem(err)}`)
     }
     at = nl + 1
   }
