@@ -381,7 +381,11 @@ export function attachPersistence(store: Store, dir: string, opts: PersistOption
       if (kind === 'file' && value !== undefined) {
         const f = store.files.get(key)!
         const path = join(dir, 'files', key)
-        if (!existsSync(path)) writeFileSync(path, f.data)
+        if (!existsSync(path)) {
+          // whole or absent: a write cut short must not pass for the file on the next try
+          writeFileSync(`${path}.tmp`, f.data)
+          renameSync(`${path}.tmp`, path)
+        }
         batch.push([kind, key, JSON.stringify(f.info)])
         continue
       }
