@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'MK_ERR_INVALID_CONFIG'
   | 'MK_ERR_INVALID_ARGUMENT'
   | 'MK_ERR_PROTOCOL'
+  /** The emulator's `CorruptStateError` (src/emulator cannot import this union, so it spells the code itself). */
+  | 'MK_ERR_CORRUPT_STATE'
   | 'MK_ERR_REALTIME_CLOSED'
   | 'MK_ERR_HANDLER'
   | 'MK_ERR_NEXT_CALLED_TWICE'

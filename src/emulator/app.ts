@@ -225,6 +225,11 @@ export class App {
 
   /** Whether `log` receives one line per request (set when a `log` option is given). */
   logRequests = false
+  /**
+   * With `persist`: undefined when every change is on disk, else a promise settled once it is.
+   * A success reply waits for it, so a 2xx is never lost to a crash (persist.ts).
+   */
+  durable: () => Promise<void> | undefined = () => undefined
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newId()
@@ -355,6 +360,9 @@ export class App {
       }
       const out = await matched.handler(ctx)
       if (out === undefined) return
+      // a failed write throws: the catch below answers 500, never the success
+      const written = this.durable()
+      if (written) await written
       for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v)
       sendJson(res, out.status ?? 200, out.body, requestId)
     } catch (err) {

@@ -22,7 +22,9 @@ export interface EmulatorOptions {
   siteUrl?: string
   /**
    * Directory for state that survives a restart (SQLite through the optional `better-sqlite3`,
-   * else an append-only journal). Default: in memory only.
+   * else an append-only journal). Default: in memory only. A 2xx is sent only once its changes
+   * are written (they survive the process being killed); state that cannot be read back makes
+   * `startEmulator` reject with `CorruptStateError` and leaves the files as they are.
    */
   persist?: string
   /**

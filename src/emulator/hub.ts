@@ -35,13 +35,15 @@ export interface Scope {
 export interface HubOptions {
   pingIntervalMs: number
   authTimeoutMs: number
+  /** Runs before events are written to sockets (persistence commits, so no event precedes its row). */
+  beforeEvents?: () => void
 }
 
 export class Hub {
   readonly wss: WebSocketServer
   private conns = new Map<string, Conn>()
   private byUser = new Map<string, Set<Conn>>()
-  private flusher = new Flusher(MAX_BUFFERED)
+  private flusher: Flusher
   private pingTimer: NodeJS.Timeout
   private reapTimer: NodeJS.Timeout
   /** When true, the next resume attempts cannot replay (test fault). */
@@ -51,6 +53,7 @@ export class Hub {
     private store: Store,
     private opts: HubOptions,
   ) {
+    this.flusher = new Flusher(MAX_BUFFERED, opts.beforeEvents)
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 8192, perMessageDeflate: false })
     this.pingTimer = setInterval(() => {
       // a token may have expired by time since: sockets re-check their session once per tick

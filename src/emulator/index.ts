@@ -25,6 +25,7 @@ import { registerPosts } from './rest-posts.js'
 import { Store, type StoredUser } from './store.js'
 
 export type { EmulatorConfig, RateLimitOptions } from './app.js'
+export { CorruptStateError, type StateLocation } from './corrupt-state-error.js'
 export type { Emulator, EmulatorOptions, Faults, Seed, SeedChannel, SeedUser } from './emulator-types.js'
 
 const SEED_PASSWORDS = { admin: 'admin-password-1', alice: 'alice-password-1', bob: 'bob-password-1' }
@@ -60,10 +61,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     ...opts.config,
   }
   const persistence: Persistence | undefined = opts.persist
-    ? attachPersistence(store, opts.persist, opts.persistWith)
+    ? attachPersistence(store, opts.persist, {
+        seed: opts.seed !== false,
+        ...(opts.persistWith ? { using: opts.persistWith } : {}),
+        ...(opts.log ? { warn: opts.log } : {}),
+      })
     : undefined
-  const hub = new Hub(store, { pingIntervalMs: opts.wsPingIntervalMs ?? 60_000, authTimeoutMs: 5000 })
+  const hub = new Hub(store, {
+    pingIntervalMs: opts.wsPingIntervalMs ?? 60_000,
+    authTimeoutMs: 5000,
+    ...(persistence ? { beforeEvents: () => persistence.commit() } : {}),
+  })
   const app = new App(store, hub, config)
+  if (persistence) app.durable = () => persistence.durable()
   if (opts.log) {
     app.log = opts.log
     app.logRequests = true
@@ -173,6 +183,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     store.meta.set('seed', seed)
     store.touch('meta', 'seed')
   }
+  // on disk before anyone is told its tokens
+  persistence?.flush()
   const theSeed = seed ?? (undefined as unknown as Seed)
   const defaultTeam = (): string => {
     if (theSeed) return theSeed.team.id

@@ -144,7 +144,11 @@ export class Flusher {
   /** The flush buffer, when no socket still holds a part of it. */
   #arena: Buffer | undefined
 
-  constructor(private readonly maxBuffered: number) {}
+  constructor(
+    private readonly maxBuffered: number,
+    /** Runs before any frame is written: with `persist`, the pending changes are committed first. */
+    private readonly beforeFlush: () => void = () => {},
+  ) {}
 
   /** `t` has new frames: make sure a flush will write them. */
   mark(t: FlushTarget): void {
@@ -165,6 +169,7 @@ export class Flusher {
 
   readonly #flush = (): void => {
     this.#scheduled = false
+    this.beforeFlush()
     this.#timer = undefined
     const now = performance.now()
     this.#last = now

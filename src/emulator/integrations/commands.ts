@@ -393,6 +393,7 @@ export function registerCommands(app: App): void {
     if (h.uses >= 5) throw new AppError(400, 'app.command_webhook.try_use.invalid', 'Invalid webhook.')
     h.uses++
     apply(store.users.get(h.userId)!, h.channelId, h.rootId, r, cmd)
+    await app.durable() // it writes its own reply: wait for its posts to be on disk (app.ts)
     ctx.res.writeHead(200, { 'Content-Type': 'text/plain' })
     ctx.res.end('ok')
     return undefined

@@ -226,6 +226,7 @@ export function registerIncomingWebhooks(app: App): void {
       type: attachments?.length ? 'slack_attachment' : str(payload.type),
       priority: payload.priority,
     })
+    await app.durable() // it writes its own reply: wait for the post to be on disk (app.ts)
     ctx.res.writeHead(200, { 'Content-Type': 'text/plain' })
     ctx.res.end('ok')
     return undefined
