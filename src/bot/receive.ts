@@ -29,7 +29,7 @@ export function requestContext(rt: BotRuntime, ev: ReceiverEvent): RequestContex
     case 'command':
       return new CommandContext(rt, ev.payload)
     case 'action':
-      return new ActionContext(rt, ev.payload, String(ev.context.__action ?? ''))
+      return new ActionContext(rt, ev.payload, ev.actionId)
     case 'dialog':
       return new DialogContext(rt, ev.payload, (ev.state as { state?: unknown } | null)?.state ?? null)
     default:
