@@ -32,6 +32,7 @@ import {
   answerFailure,
   deliverLate,
   deniedRequest,
+  mayRegisterCommands,
   registerCommands,
   requestContext,
   withTyping,
@@ -356,7 +357,13 @@ export class Bot extends Composer<AnyContext> {
       this.#server = await this.receiver.listen(opts.port ?? 0, opts.host ?? '127.0.0.1')
       this.#publicUrl = opts.publicUrl ?? this.#server.url
     } else if (opts.publicUrl) this.#publicUrl = opts.publicUrl
-    if (this.#publicUrl && opts.registerCommands !== false && this.commands.size)
+    const register = this.#publicUrl && opts.registerCommands !== false && this.commands.size > 0
+    if (register && !mayRegisterCommands({ publicUrl: opts.publicUrl, serverUrl: this.client.url.base }))
+      this.#log.warn(
+        { receiver: this.#publicUrl, commands: [...this.commands.keys()] },
+        `not registering slash commands: without publicUrl they would point at ${this.#publicUrl}, which the server at ${this.client.url.base} cannot reach; pass start({ publicUrl, port }) or register them by hand (bot.urls.command)`,
+      )
+    else if (register)
       await registerCommands({
         client: this.client,
         teams: await this.#directory.teams(),

@@ -18,8 +18,8 @@ import type {
   PostActionOption,
   User,
 } from '../types/index.js'
-import { splitMessage } from './split.js'
 import type { SessionData } from './session.js'
+import { splitMessage } from './split.js'
 
 /**
  * The kinds of update a bot handles.
@@ -243,7 +243,11 @@ export abstract class Context {
   /** Post where the update happened, as the bot (a message in a thread is answered in it). */
   reply(message: Message): Promise<Post> {
     const { channelId, rootId } = this.replyTarget()
-    return this.sendPost({ ...asPost(message), channel_id: channelId, ...(rootId ? { root_id: rootId } : {}) })
+    return this.sendPost({
+      ...asPost(message),
+      channel_id: channelId,
+      ...(rootId ? { root_id: rootId } : {}),
+    })
   }
 
   /**
@@ -370,7 +374,10 @@ export function buildAction(
     name: label,
     ...(o.style ? { style: o.style } : {}),
     ...(o.disabled ? { disabled: true } : {}),
-    integration: { url: rt.urls().action, context: signedContext(rt, { id, context: o.context ?? {}, expiresAt }) },
+    integration: {
+      url: rt.urls().action,
+      context: signedContext(rt, { id, context: o.context ?? {}, expiresAt }),
+    },
   }
 }
 
@@ -404,7 +411,9 @@ export function bindActions(
   if (!props || !Array.isArray(attachments)) return props
   const rebind = (a: PostAction): PostAction => {
     const u = (a.integration?.context as { [UNBOUND]?: Unbound } | undefined)?.[UNBOUND]
-    return u && a.integration ? { ...a, integration: { ...a.integration, context: signedContext(rt, u, bind) } } : a
+    return u && a.integration
+      ? { ...a, integration: { ...a.integration, context: signedContext(rt, u, bind) } }
+      : a
   }
   return {
     ...props,

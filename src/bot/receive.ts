@@ -127,6 +127,31 @@ export async function registerCommands(o: {
   }
 }
 
+/**
+ * Whether a host name or address is this machine's loopback: `localhost` and `*.localhost`
+ * (RFC 6761, with or without the final dot), 127.0.0.0/8, `::1` and their IPv4-mapped forms. @internal
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+  if (h === 'localhost' || h.endsWith('.localhost')) return true
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h
+  return /^127(\.\d{1,3}){3}$/.test(v4)
+}
+
+/**
+ * Whether `start()` may register the slash commands at `commandUrl`: always with a `publicUrl`;
+ * without one the URL is the bot's own listener (loopback, often a random port), which only a
+ * server on this machine's loopback can reach, so a remote server's commands are left alone. @internal
+ */
+export function mayRegisterCommands(o: { publicUrl: string | undefined; serverUrl: string }): boolean {
+  if (o.publicUrl) return true
+  return isLoopbackHost(new URL(o.serverUrl).hostname)
+}
+
 /** The refusal for a request from a user or channel outside the allow-lists (logged), or `undefined`. @internal */
 export function deniedRequest(filter: PostFilter, ev: ReceiverEvent, log: Logger): ReceiverReply | undefined {
   const p = ev.payload as { user_id: string; user_name?: string; channel_id: string; channel_name?: string }

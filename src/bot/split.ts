@@ -94,7 +94,9 @@ export function splitMessage(text: string, limit = POST_MESSAGE_MAX_RUNES): stri
         return undefined
       }
       end =
-        pick(e => lines[e - 1] === '' && fence[e] === undefined) ?? pick(e => fence[e] === undefined) ?? maxEnd
+        pick(e => lines[e - 1] === '' && fence[e] === undefined) ??
+        pick(e => fence[e] === undefined) ??
+        maxEnd
     }
     const open = end < lines.length ? fence[end] : undefined
     const body = lines.slice(start, end).join('\n')

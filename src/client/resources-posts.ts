@@ -5,6 +5,7 @@
 
 import type { Readable } from 'node:stream'
 import { builtin } from '../core/builtins.js'
+import { ArgumentError } from '../core/errors.js'
 import type {
   FileInfo,
   FileUploadResponse,
@@ -14,7 +15,6 @@ import type {
   Reaction,
   StatusOK,
 } from '../types/index.js'
-import { ArgumentError } from '../core/errors.js'
 import { NotFoundError } from './errors.js'
 import { walkPostsAfter } from './post-walk.js'
 import { enc, type Opts, o, type PageParams, type Requester } from './resource-base.js'

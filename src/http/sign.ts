@@ -117,7 +117,12 @@ export function verifyActionContext(signed: unknown, secret: string): ActionEnve
  * const state = signDialogState('deploy', { env: 'prod' }, secret, Date.now() + 86_400_000)
  * ```
  */
-export function signDialogState(callbackId: string, state: unknown, secret: string, expiresAt: number): string {
+export function signDialogState(
+  callbackId: string,
+  state: unknown,
+  secret: string,
+  expiresAt: number,
+): string {
   const env: DialogEnvelope = { cb: callbackId, s: state ?? null, e: expiresAt }
   return signPayload(env, purposeKey(secret, 'dialog').toString('hex'))
 }
