@@ -31,7 +31,7 @@ export function requestContext(rt: BotRuntime, ev: ReceiverEvent): RequestContex
     case 'action':
       return new ActionContext(rt, ev.payload, ev.actionId)
     case 'dialog':
-      return new DialogContext(rt, ev.payload, (ev.state as { state?: unknown } | null)?.state ?? null)
+      return new DialogContext(rt, ev.payload, ev.state ?? null)
     default:
       return new WebhookContext(rt, ev.payload)
   }

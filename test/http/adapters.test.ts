@@ -20,7 +20,7 @@ import {
   fastifyAdapter,
   honoAdapter,
   type ReceiverEvent,
-  signPayload,
+  signActionContext,
 } from '../../src/index.js'
 import { chunkedStatus, commandFields, form, postCommand, postJson, SECRET, TOKEN } from './helpers.js'
 
@@ -57,7 +57,11 @@ const readAll = async (req: IncomingMessage): Promise<string> => {
   return b
 }
 const notNext = (res: ServerResponse) => () => res.writeHead(599).end('next called')
-const signedAction = { user_id: 'u1', post_id: 'p1', context: { _mk: signPayload({ id: 7 }, SECRET) } }
+const signedAction = {
+  user_id: 'u1',
+  post_id: 'p1',
+  context: { _mk: signActionContext('seven', { id: 7 }, SECRET) },
+}
 
 describe('expressAdapter', () => {
   const mw = expressAdapter(receiver)
