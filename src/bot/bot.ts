@@ -7,11 +7,11 @@
 import { Client } from '../client/client.js'
 import { builtin } from '../core/builtins.js'
 import { ConfigError, MatterkitError } from '../core/errors.js'
-import { type Logger, safeLogger } from '../core/logger.js'
+import { consoleLogger, type Logger, safeLogger, silentLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
 import { parseDuration, settlesWithin } from '../core/time.js'
 import { createReceiver, type Receiver, type ReceiverEvent, type ReceiverReply } from '../http/receiver.js'
-import { signPayload } from '../http/sign.js'
+import { defaultSigningSecret, signActionContext, signDialogState } from '../http/sign.js'
 import type { PostedEvent, RealtimeEvent } from '../realtime/events.js'
 import type { RealtimeClient } from '../realtime/realtime.js'
 import '../realtime/index.js'
@@ -32,11 +32,18 @@ import {
   answerFailure,
   deliverLate,
   deniedRequest,
+  mayRegisterCommands,
   registerCommands,
   requestContext,
   withTyping,
 } from './receive.js'
 import { Sessions } from './session.js'
+
+/**
+ * How long a dialog's signed state is accepted after the dialog opened: long enough for a person
+ * to fill any form, short enough that a captured submission cannot be replayed for ever.
+ */
+const DIALOG_LIFETIME_MS = 24 * 60 * 60 * 1000
 
 /**
  * A Mattermost bot.
@@ -83,8 +90,10 @@ export class Bot extends Composer<AnyContext> {
     this.#opts = options
     this.client = new Client(options)
     this.#directory = new Directory(this.client, options.team)
-    this.#log = safeLogger(options.logger, { component: 'matterkit:bot' })
-    this.#secret = options.signingSecret ?? builtin('node:crypto').randomBytes(24).toString('hex')
+    // Without a logger the bot still says what needs attention (loop guard, refused requests) on stderr.
+    this.#log = safeLogger(options.logger ?? consoleLogger('warn'), { component: 'matterkit:bot' })
+    // Stable across restarts and replicas, and changes when the token is rotated.
+    this.#secret = options.signingSecret ?? defaultSigningSecret(String(options.token ?? '').trim())
     if (this.#secret.length < 16)
       throw new ConfigError(
         'signingSecret must have at least 16 characters; generate one with `openssl rand -hex 32`.',
@@ -99,12 +108,14 @@ export class Bot extends Composer<AnyContext> {
     for (const t of options.commandTokens ?? []) this.addToken('command', t)
     for (const t of options.webhookTokens ?? []) this.addToken('webhook', t)
     this.#sessions = options.session ? new Sessions(options.session) : undefined
-    this.#catch = defaultCatch(this.#log, !options.logger)
+    // No logger: the default catch prints the error with its stack itself (once).
+    this.#catch = options.logger ? defaultCatch(this.#log, false) : defaultCatch(silentLogger, true)
     this.#runtime = {
       client: this.client,
       me: () => this.me,
       threadReplies: options.threadReplies ?? true,
-      sign: v => signPayload(v, this.#secret),
+      signAction: (id, context, bind) => signActionContext(id, context, this.#secret, bind),
+      signDialog: (cb, state) => signDialogState(cb, state, this.#secret, Date.now() + DIALOG_LIFETIME_MS),
       urls: () => this.#urls(),
       resolveChannel: n => this.#directory.channel(n),
       resolveUser: n => this.#directory.user(n),
@@ -345,13 +356,14 @@ export class Bot extends Composer<AnyContext> {
     if (opts.listen ?? (this.usesHttp || opts.port !== undefined)) {
       this.#server = await this.receiver.listen(opts.port ?? 0, opts.host ?? '127.0.0.1')
       this.#publicUrl = opts.publicUrl ?? this.#server.url
-      if (!this.#opts.signingSecret)
-        this.#log.info(
-          {},
-          'no signingSecret set: buttons and dialogs made before a restart will be refused after it (set signingSecret / MATTERKIT_SIGNING_SECRET)',
-        )
     } else if (opts.publicUrl) this.#publicUrl = opts.publicUrl
-    if (this.#publicUrl && opts.registerCommands !== false && this.commands.size)
+    const register = this.#publicUrl && opts.registerCommands !== false && this.commands.size > 0
+    if (register && !mayRegisterCommands({ publicUrl: opts.publicUrl, serverUrl: this.client.url.base }))
+      this.#log.warn(
+        { receiver: this.#publicUrl, commands: [...this.commands.keys()] },
+        `not registering slash commands: without publicUrl they would point at ${this.#publicUrl}, which the server at ${this.client.url.base} cannot reach; pass start({ publicUrl, port }) or register them by hand (bot.urls.command)`,
+      )
+    else if (register)
       await registerCommands({
         client: this.client,
         teams: await this.#directory.teams(),

@@ -6,10 +6,20 @@
  */
 import type { Readable } from 'node:stream'
 import type { Client } from '../client/client.js'
-import type { CreatePost } from '../client/resources.js'
+import type { CreatePost, UploadFile } from '../client/resources.js'
 import { MatterkitError } from '../core/errors.js'
-import type { Channel, Dialog, Post, PostAction, PostActionOption, User } from '../types/index.js'
+import { parseDuration } from '../core/time.js'
+import type {
+  Channel,
+  Dialog,
+  MessageAttachment,
+  Post,
+  PostAction,
+  PostActionOption,
+  User,
+} from '../types/index.js'
 import type { SessionData } from './session.js'
+import { splitMessage } from './split.js'
 
 /**
  * The kinds of update a bot handles.
@@ -56,6 +66,15 @@ export interface ButtonOptions {
   /** `default`, `primary`, `success`, `good`, `warning`, `danger` or `#rrggbb`. */
   style?: string
   disabled?: boolean
+  /** Refuse clicks after this long (ms or `'7d'`); default: never, as buttons live on posts for months. */
+  expires?: number | string
+}
+
+/** What a signed action is bound to. @internal */
+export interface ActionBinding {
+  channelId?: string
+  postId?: string
+  expiresAt?: number
 }
 
 /**
@@ -85,7 +104,10 @@ export interface BotRuntime {
   client: Client
   me(): User
   threadReplies: boolean
-  sign(value: unknown): string
+  /** Sign a button/menu context (see `signActionContext`). */
+  signAction(id: string, context: Record<string, unknown>, bind: ActionBinding): string
+  /** Sign a dialog state bound to its callback id (see `signDialogState`). */
+  signDialog(callbackId: string, state: unknown): string
   urls(): { action: string; dialog: string }
   resolveChannel(nameOrId: string): Promise<string>
   resolveUser(nameOrId: string): Promise<string>
@@ -208,7 +230,7 @@ export abstract class Context {
     await this.client.system.openDialog({
       trigger_id: triggerId,
       url: this.rt.urls().dialog,
-      dialog: { ...dialog, state: this.rt.sign({ cb: dialog.callback_id, state: state ?? null }) },
+      dialog: { ...dialog, state: this.rt.signDialog(dialog.callback_id, state) },
     })
   }
 
@@ -221,7 +243,7 @@ export abstract class Context {
   /** Post where the update happened, as the bot (a message in a thread is answered in it). */
   reply(message: Message): Promise<Post> {
     const { channelId, rootId } = this.replyTarget()
-    return this.client.posts.create({
+    return this.sendPost({
       ...asPost(message),
       channel_id: channelId,
       ...(rootId ? { root_id: rootId } : {}),
@@ -239,30 +261,52 @@ export abstract class Context {
    */
   async send(channel: string, message: Message): Promise<Post> {
     const id = await this.rt.resolveChannel(channel)
-    return this.client.posts.create({ ...asPost(message), channel_id: id })
+    return this.sendPost({ ...asPost(message), channel_id: id })
   }
   /** Direct-message a user by id or username (`alice`, `@alice`). */
   async dm(user: string, message: Message): Promise<Post> {
     const uid = await this.rt.resolveUser(user)
     const ch = await this.client.channels.direct(this.me.id, uid)
-    return this.client.posts.create({ ...asPost(message), channel_id: ch.id })
+    return this.sendPost({ ...asPost(message), channel_id: ch.id })
   }
+
   /**
-   * Upload a file (a Buffer, a stream, or a path on disk) and post it with `message` where `reply`
-   * would post.
+   * @internal The bot's one way to create a post: buttons are bound to the channel, and a message over
+   * Mattermost's limit is split into several posts in the same thread (the last one is returned).
+   */
+  protected async sendPost(body: CreatePost): Promise<Post> {
+    const bound = { ...body, props: bindActions(this.rt, body.props, { channelId: body.channel_id }) }
+    if (bound.props === undefined) delete bound.props
+    const parts = splitMessage(body.message ?? '')
+    if (parts.length <= 1) return this.client.posts.create(bound)
+    let last: Post | undefined
+    for (const [i, message] of parts.entries()) {
+      const final = i === parts.length - 1
+      // Attachments and files go with the last part, so they follow the whole text.
+      last = await this.client.posts.create(
+        final
+          ? { ...bound, message }
+          : { channel_id: bound.channel_id, message, ...(bound.root_id ? { root_id: bound.root_id } : {}) },
+      )
+    }
+    return last as Post
+  }
+
+  /**
+   * Upload a file and post it with `message` where `reply` would post: `{ path }` (a file on
+   * disk), `{ text }` (content, UTF-8) or `{ data }` (a Buffer, a stream, or — for compatibility —
+   * a string, which is a path).
    *
+   * @throws {ArgumentError} `MK_ERR_INVALID_ARGUMENT` when a path does not exist or is not a file.
    * @example
    * ```ts
-   * await ctx.upload({ name: 'report.csv', data: Buffer.from(csv) }, 'Here is the report')
-   * await ctx.upload({ data: './build.log' })
+   * await ctx.upload({ name: 'report.csv', text: csv }, 'Here is the report')
+   * await ctx.upload({ path: './build.log' })
    * ```
    */
-  async upload(
-    file: { name?: string; data: Buffer | Readable | string },
-    message: Message = '',
-  ): Promise<Post> {
+  async upload(file: UploadInput, message: Message = ''): Promise<Post> {
     const { channelId } = this.replyTarget()
-    const [info] = await this.client.files.upload(channelId, file)
+    const [info] = await this.client.files.upload(channelId, uploadFile(file))
     const body = asPost(message)
     return this.reply({ ...body, file_ids: [...(body.file_ids ?? []), (info as { id: string }).id] })
   }
@@ -290,6 +334,26 @@ export abstract class Context {
   }
 }
 
+/**
+ * What `ctx.upload` takes.
+ *
+ * @example
+ * ```ts
+ * const f: UploadInput = { name: 'notes.txt', text: 'hello' }
+ * ```
+ */
+export type UploadInput =
+  | { name?: string; data: Buffer | Readable | string }
+  | { name?: string; path: string }
+  | { name: string; text: string }
+
+const uploadFile = (f: UploadInput): UploadFile =>
+  'path' in f
+    ? { ...(f.name ? { name: f.name } : {}), data: f.path }
+    : 'text' in f
+      ? { name: f.name, data: Buffer.from(f.text) }
+      : f
+
 /** @internal Build a signed action pointing at the receiver. */
 export function buildAction(
   rt: BotRuntime,
@@ -303,13 +367,61 @@ export function buildAction(
       'MK_ERR_INVALID_ARGUMENT',
       `Action id "${id}" must use letters, digits, "-" or "_" only.`,
     )
+  const expiresAt = o.expires === undefined ? undefined : Date.now() + parseDuration(o.expires)
   return {
     id,
     type,
     name: label,
     ...(o.style ? { style: o.style } : {}),
     ...(o.disabled ? { disabled: true } : {}),
-    integration: { url: rt.urls().action, context: { _mk: rt.sign({ ...o.context, __action: id }) } },
+    integration: {
+      url: rt.urls().action,
+      context: signedContext(rt, { id, context: o.context ?? {}, expiresAt }),
+    },
+  }
+}
+
+/** The unsigned parts of a button, kept (invisible to JSON) so a send can bind it to its channel or post. */
+const UNBOUND: unique symbol = Symbol('matterkit.unbound')
+interface Unbound {
+  id: string
+  context: Record<string, unknown>
+  expiresAt: number | undefined
+}
+
+function signedContext(rt: BotRuntime, u: Unbound, bind: ActionBinding = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    _mk: rt.signAction(u.id, u.context, { ...bind, ...(u.expiresAt ? { expiresAt: u.expiresAt } : {}) }),
+  }
+  Object.defineProperty(out, UNBOUND, { value: u, enumerable: false })
+  return out
+}
+
+/**
+ * Props with the bot's buttons re-signed for where they are going (a copy; the caller's objects
+ * are not changed). Buttons not made by the bot, or copied through JSON, are left as they are.
+ * @internal
+ */
+export function bindActions(
+  rt: BotRuntime,
+  props: Post['props'] | undefined,
+  bind: ActionBinding,
+): Post['props'] | undefined {
+  const attachments = (props as { attachments?: unknown } | undefined)?.attachments
+  if (!props || !Array.isArray(attachments)) return props
+  const rebind = (a: PostAction): PostAction => {
+    const u = (a.integration?.context as { [UNBOUND]?: Unbound } | undefined)?.[UNBOUND]
+    return u && a.integration
+      ? { ...a, integration: { ...a.integration, context: signedContext(rt, u, bind) } }
+      : a
+  }
+  return {
+    ...props,
+    attachments: attachments.map(att =>
+      att && typeof att === 'object' && Array.isArray((att as MessageAttachment).actions)
+        ? { ...att, actions: ((att as MessageAttachment).actions as PostAction[]).map(rebind) }
+        : att,
+    ),
   }
 }
 

@@ -17,7 +17,7 @@ import type {
   SubmitDialogResponse,
 } from '../types/index.js'
 import type { ArgValue } from './args.js'
-import { type BotRuntime, Context, type DialogSpec, noTarget } from './context.js'
+import { type BotRuntime, bindActions, Context, type DialogSpec, noTarget } from './context.js'
 
 import type { MessageContext } from './message-context.js'
 
@@ -127,10 +127,14 @@ export class ActionContext extends Context {
     const v = this.action.context.selected_option
     return v === undefined ? undefined : String(v)
   }
-  /** Replace the post's message/props (attachments included) once the click is answered. */
+  /**
+   * Replace the post's message/props (attachments included) once the click is answered. The bot's
+   * buttons in `props` are bound to this post.
+   */
   update(patch: { message?: string; props?: Post['props'] }): void {
     const prev = typeof this.response === 'object' ? this.response : {}
-    this.response = { ...prev, update: { ...prev.update, ...patch } }
+    const props = bindActions(this.rt, patch.props, { channelId: this.channelId, postId: this.postId })
+    this.response = { ...prev, update: { ...prev.update, ...patch, ...(props ? { props } : {}) } }
   }
   /** Show text only to the user who clicked. */
   ephemeral(text: string): void {

@@ -25,7 +25,10 @@ export interface FilterOptions {
   allowedUsers?: readonly string[] | '*'
   /** Ignore posts by other bots and webhooks (default true). */
   ignoreBots?: boolean
-  /** Loop guard: the most posts the bot may make in one channel per minute before it stops answering there (default 20). */
+  /**
+   * Loop guard: once the bot made this many posts in a channel within a minute, it stops answering
+   * other bots and webhooks there until the minute is over (default 20). People are always answered.
+   */
   loopLimit?: number
 }
 
@@ -110,7 +113,7 @@ export class PostFilter {
     for (const [k, w] of this.#window) if (now - w.start >= 60_000) this.#window.delete(k)
   }
 
-  /** True when the bot posted more than the loop limit in this channel during the last minute. */
+  /** True when the bot posted the loop limit or more in this channel during the last minute. */
   looping(channelId: string, channelName: string, now = Date.now()): boolean {
     const w = this.#window.get(channelId)
     const limit = this.#o.loopLimit ?? 20
@@ -119,7 +122,7 @@ export class PostFilter {
       w.warned = true
       this.#log.warn(
         { channel: channelName },
-        `loop guard: the bot posted ${w.count} times in ~${channelName} within a minute; ignoring messages there until the minute is over (option loopLimit)`,
+        `loop guard: the bot posted ${w.count} times in ~${channelName} within a minute; ignoring bot and webhook posts there until the minute is over (option loopLimit)`,
       )
     }
     return true
@@ -134,7 +137,9 @@ export class PostFilter {
     if (p.user_id === me.id) return 'own'
     if (p.type?.startsWith('system_')) return 'system'
     const props = p.props ?? {}
-    if ((this.#o.ignoreBots ?? true) && (props.from_bot === 'true' || props.from_webhook === 'true')) {
+    // server/channels/app/post.go: CreatePost marks a bot account's posts from_bot; webhooks set from_webhook.
+    const automated = props.from_bot === 'true' || props.from_webhook === 'true'
+    if ((this.#o.ignoreBots ?? true) && automated) {
       this.#log.debug(
         { channel: ev.channelName, sender: ev.senderName },
         'ignored a post by a bot or webhook',
@@ -160,7 +165,8 @@ export class PostFilter {
       this.#log.debug({ channel: ev.channelName }, 'ignored: mentionOnly and the bot was not mentioned')
       return 'mention'
     }
-    if (this.looping(p.channel_id, ev.channelName)) return 'loop'
+    // Only another bot can make a loop; a busy channel of people must still get every answer.
+    if (automated && this.looping(p.channel_id, ev.channelName)) return 'loop'
     return undefined
   }
 }

@@ -15,7 +15,14 @@ export {
 export { Bot } from './bot.js'
 export { compose, type Middleware, type NextFunction } from './compose.js'
 export { BotError, Composer, type Handler, type MiddlewareLike } from './composer.js'
-export { type ButtonOptions, Context, type DialogSpec, type Message, type UpdateKind } from './context.js'
+export {
+  type ButtonOptions,
+  Context,
+  type DialogSpec,
+  type Message,
+  type UpdateKind,
+  type UploadInput,
+} from './context.js'
 export {
   ActionContext,
   type AnyContext,

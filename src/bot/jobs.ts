@@ -30,9 +30,9 @@ export class Jobs {
     let timer: NodeJS.Timeout | undefined
     const tick = this.#guard(String(interval), run)
     this.#jobs.push({
+      // Not unref'd: a bot with only jobs must stay up while started; stop() clears it.
       start: () => {
         timer = setInterval(tick, ms)
-        timer.unref()
       },
       stop: () => clearInterval(timer),
     })

@@ -6,7 +6,7 @@
 import { parseDuration } from '../core/time.js'
 import type { PostedEvent } from '../realtime/events.js'
 import type { Post } from '../types/index.js'
-import { asPost, type BotRuntime, Context, type Message } from './context.js'
+import { asPost, type BotRuntime, bindActions, Context, type Message } from './context.js'
 import { isMention } from './filters.js'
 import { stripMention } from './matchers.js'
 
@@ -86,7 +86,7 @@ export class MessageContext extends Context {
   }
   /** Answer in the thread of this post, always (starting one under a root post). */
   replyInThread(message: Message): Promise<Post> {
-    return this.client.posts.create({
+    return this.sendPost({
       ...asPost(message),
       channel_id: this.channelId,
       root_id: this.threadId,
@@ -106,7 +106,8 @@ export class MessageContext extends Context {
    * ```
    */
   async update(postId: string, patch: { message?: string; props?: Post['props'] }): Promise<Post> {
-    return this.client.posts.patch(postId, patch)
+    const props = bindActions(this.rt, patch.props, { postId })
+    return this.client.posts.patch(postId, { ...patch, ...(props ? { props } : {}) })
   }
   /** Delete a post (default: this post; needs permission to delete others' posts). */
   async delete(postId: string = this.post.id): Promise<void> {

@@ -29,9 +29,9 @@ export function requestContext(rt: BotRuntime, ev: ReceiverEvent): RequestContex
     case 'command':
       return new CommandContext(rt, ev.payload)
     case 'action':
-      return new ActionContext(rt, ev.payload, String(ev.context.__action ?? ''))
+      return new ActionContext(rt, ev.payload, ev.actionId)
     case 'dialog':
-      return new DialogContext(rt, ev.payload, (ev.state as { state?: unknown } | null)?.state ?? null)
+      return new DialogContext(rt, ev.payload, ev.state ?? null)
     default:
       return new WebhookContext(rt, ev.payload)
   }
@@ -125,6 +125,31 @@ export async function registerCommands(o: {
       o.learn(cmd.token)
     }
   }
+}
+
+/**
+ * Whether a host name or address is this machine's loopback: `localhost` and `*.localhost`
+ * (RFC 6761, with or without the final dot), 127.0.0.0/8, `::1` and their IPv4-mapped forms. @internal
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+  if (h === 'localhost' || h.endsWith('.localhost')) return true
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h
+  return /^127(\.\d{1,3}){3}$/.test(v4)
+}
+
+/**
+ * Whether `start()` may register the slash commands at `commandUrl`: always with a `publicUrl`;
+ * without one the URL is the bot's own listener (loopback, often a random port), which only a
+ * server on this machine's loopback can reach, so a remote server's commands are left alone. @internal
+ */
+export function mayRegisterCommands(o: { publicUrl: string | undefined; serverUrl: string }): boolean {
+  if (o.publicUrl) return true
+  return isLoopbackHost(new URL(o.serverUrl).hostname)
 }
 
 /** The refusal for a request from a user or channel outside the allow-lists (logged), or `undefined`. @internal */

@@ -114,7 +114,7 @@ const MAX_TIMEOUT = 2 ** 31 - 1
 
 /**
  * Call `fn` at `at` (a long delay is split into several timers). Returns a cancel function. The
- * timer does not keep the process alive.
+ * timer keeps the process alive until it fires or is cancelled (a cron-only bot must stay up).
  *
  * @example
  * ```ts
@@ -126,7 +126,6 @@ export function runAt(at: Date, fn: () => void): () => void {
   const arm = (): void => {
     const wait = at.getTime() - Date.now()
     timer = setTimeout(wait > MAX_TIMEOUT ? arm : fn, Math.max(0, Math.min(wait, MAX_TIMEOUT)))
-    timer.unref()
   }
   arm()
   return () => clearTimeout(timer)

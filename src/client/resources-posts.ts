@@ -5,6 +5,7 @@
 
 import type { Readable } from 'node:stream'
 import { builtin } from '../core/builtins.js'
+import { ArgumentError } from '../core/errors.js'
 import type {
   FileInfo,
   FileUploadResponse,
@@ -209,6 +210,23 @@ export interface UploadFile {
   data: Buffer | Readable | string
 }
 
+/** A path that can't be read is the caller's mistake, named as such, not a network failure later. */
+async function checkPaths(list: readonly UploadFile[]): Promise<void> {
+  for (const f of list) {
+    if (typeof f.data !== 'string') continue
+    try {
+      const st = await builtin('node:fs').promises.stat(f.data)
+      if (!st.isFile()) throw new ArgumentError(`files.upload: ${f.data} is not a file.`)
+    } catch (err) {
+      if (err instanceof ArgumentError) throw err
+      const code = (err as NodeJS.ErrnoException).code
+      throw new ArgumentError(
+        `files.upload: cannot read ${f.data} (${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}). A string \`data\` is a path; pass a Buffer for content.`,
+      )
+    }
+  }
+}
+
 export class Files {
   constructor(private r: Requester) {}
   /**
@@ -222,6 +240,7 @@ export class Files {
    */
   async upload(channelId: string, files: UploadFile | UploadFile[], opts?: Opts): Promise<FileInfo[]> {
     const list = Array.isArray(files) ? files : [files]
+    await checkPaths(list)
     const boundary = `----matterkit${Math.random().toString(36).slice(2)}`
     async function* body(): AsyncGenerator<Buffer> {
       yield Buffer.from(

@@ -210,7 +210,8 @@ export function fastifyAdapter(receiver: Receiver): FastifyAdapter {
 }
 
 /**
- * The part of a Hono context the adapter uses.
+ * The part of a Hono context the adapter uses: the raw `Request`, and Hono's cached body readers
+ * (a middleware that ran `c.req.json()` / `parseBody()` has consumed the raw stream).
  *
  * @example
  * ```ts
@@ -218,21 +219,46 @@ export function fastifyAdapter(receiver: Receiver): FastifyAdapter {
  * ```
  */
 export interface HonoLikeContext {
-  req: { raw: Request }
+  req: {
+    raw: Request
+    /** Hono's cache of bodies already read, by reader (`text`, `json`, `arrayBuffer`, `formData`…). */
+    bodyCache?: Partial<Record<string, unknown>>
+    arrayBuffer?(): Promise<ArrayBuffer>
+    formData?(): Promise<FormData>
+  }
+}
+
+/** The body a Hono middleware already read, from Hono's cache; `undefined` when nobody read it. */
+async function honoCachedBody(req: HonoLikeContext['req']): Promise<Buffer | string | undefined> {
+  const cache = req.bodyCache ?? {}
+  const read = Object.keys(cache).filter(k => cache[k] !== undefined)
+  if (!read.length && !req.raw.bodyUsed) return undefined
+  // Re-serialising cached FormData would make multipart; Mattermost sends urlencoded forms.
+  if (read.length === 1 && read[0] === 'formData' && req.formData) {
+    const fields = new URLSearchParams()
+    for (const [k, v] of await req.formData()) fields.append(k, typeof v === 'string' ? v : '')
+    return fields.toString()
+  }
+  if (!req.arrayBuffer) return undefined
+  return Buffer.from(await req.arrayBuffer())
 }
 
 /**
- * A Hono handler: `app.all('/mattermost/*', honoAdapter(receiver))`.
+ * A Hono handler: `app.all('/mattermost/*', honoAdapter(receiver))`. It works under `basePath` or
+ * `app.route(prefix, …)` (the receiver's path is found inside the URL), and after a middleware
+ * has read the body (Hono's cached body is used).
  *
  * @example
  * ```ts
- * const app = new Hono()
+ * const app = new Hono().basePath('/bots')
  * app.all('/mattermost/*', honoAdapter(receiver))
  * ```
  */
 export function honoAdapter(receiver: Receiver): (c: HonoLikeContext) => Promise<Response> {
-  const f = fetchHandler(receiver)
-  return c => f(c.req.raw)
+  return async c => {
+    const body = await honoCachedBody(c.req)
+    return fetchResponse(receiver, c.req.raw, body, true)
+  }
 }
 
 /**
@@ -245,22 +271,34 @@ export function honoAdapter(receiver: Receiver): (c: HonoLikeContext) => Promise
  * ```
  */
 export function fetchHandler(receiver: Receiver): (request: Request) => Promise<Response> {
-  return async request => {
-    const u = new URL(request.url)
-    const body =
-      request.method === 'GET' || request.method === 'HEAD'
-        ? Buffer.alloc(0)
-        : await readWebBody(request.body, request.headers.get('content-length'), receiver.bodyLimit)
-    if (body === TOO_LARGE)
-      return new Response(
-        JSON.stringify({ error: `The body is larger than the limit of ${receiver.bodyLimit} bytes.` }),
-        { status: 413, headers: { 'content-type': 'application/json' } },
-      )
-    const headers: Record<string, string> = {}
-    request.headers.forEach((v, k) => {
-      headers[k] = v
-    })
-    const out = await receiver.process({ method: request.method, url: u.pathname + u.search, headers, body })
-    return new Response(out.body === '' ? null : out.body, { status: out.status, headers: out.headers })
-  }
+  return request => fetchResponse(receiver, request, undefined, false)
+}
+
+/** Run a Fetch request through the receiver; `mounted`: the receiver's path may sit under a prefix. */
+async function fetchResponse(
+  receiver: Receiver,
+  request: Request,
+  read: Buffer | string | undefined,
+  mounted: boolean,
+): Promise<Response> {
+  const u = new URL(request.url)
+  const body =
+    read ??
+    (request.method === 'GET' || request.method === 'HEAD'
+      ? Buffer.alloc(0)
+      : await readWebBody(request.body, request.headers.get('content-length'), receiver.bodyLimit))
+  if (body === TOO_LARGE)
+    return new Response(
+      JSON.stringify({ error: `The body is larger than the limit of ${receiver.bodyLimit} bytes.` }),
+      { status: 413, headers: { 'content-type': 'application/json' } },
+    )
+  const headers: Record<string, string> = {}
+  request.headers.forEach((v, k) => {
+    headers[k] = v
+  })
+  let path = u.pathname
+  const at = mounted ? path.lastIndexOf(`${receiver.path}/`) : -1
+  if (at > 0) path = path.slice(at)
+  const out = await receiver.process({ method: request.method, url: path + u.search, headers, body })
+  return new Response(out.body === '' ? null : out.body, { status: out.status, headers: out.headers })
 }

@@ -10,17 +10,19 @@ import type {
   PostActionRequest,
   SlashCommandRequest,
 } from '../types/index.js'
-import { tokenMatches, verifyPayload } from './sign.js'
+import { tokenMatches, verifyActionContext, verifyDialogState } from './sign.js'
 
 /**
  * A verified, parsed call from Mattermost, as handed to `dispatch`.
  *
  * - `command`: a slash command (token already checked). Repeated form keys (`user_mentions`,
  *   `user_mentions_ids`, `channel_mentions`, `channel_mentions_ids`) are arrays.
- * - `action`: a button click or menu choice. `context` is the verified object the bot signed
- *   (the `_mk` signature field removed, Mattermost's `selected_option` added for menus);
- *   `payload.context` is the same object — unsigned fields sent next to `_mk` are dropped.
- * - `dialog`: a dialog submission (or cancellation); `state` is the verified, decoded state.
+ * - `action`: a button click or menu choice. `actionId` and `context` are the verified ones the bot
+ *   signed (Mattermost's `selected_option` added for menus); `payload.context` is the same object —
+ *   unsigned fields sent next to `_mk` are dropped. A context bound to a post or channel is refused
+ *   elsewhere, and after its expiry.
+ * - `dialog`: a dialog submission (or cancellation); `state` is the verified, decoded state. It is
+ *   refused when its signed callback id differs from the submission's `callback_id`, or expired.
  * - `webhook`: an outgoing webhook (token already checked); `timestamp` is in milliseconds in both
  *   encodings (Mattermost sends seconds in form bodies).
  *
@@ -34,7 +36,7 @@ import { tokenMatches, verifyPayload } from './sign.js'
  */
 export type ReceiverEvent =
   | { kind: 'command'; payload: SlashCommandRequest }
-  | { kind: 'action'; payload: PostActionRequest; context: Record<string, unknown> }
+  | { kind: 'action'; payload: PostActionRequest; context: Record<string, unknown>; actionId: string }
   | { kind: 'dialog'; payload: DialogSubmission; state: unknown }
   | { kind: 'webhook'; payload: OutgoingWebhookRequest }
 
@@ -152,43 +154,56 @@ export function webhookEvent(
   return { kind: 'webhook', payload }
 }
 
-/** Verify the signed `_mk` field of an action's context. */
-export function actionEvent(fields: Record<string, unknown>, v: Verifiers): ReceiverEvent | Problem {
+/** Verify the signed `_mk` field of an action's context and the bindings it carries. */
+export function actionEvent(
+  fields: Record<string, unknown>,
+  v: Verifiers,
+  now = Date.now(),
+): ReceiverEvent | Problem {
   const raw = fields.context
   const ctx = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {}
   if (ctx._mk === undefined)
     return {
       status: 401,
       error:
-        'The action context carries no signature (_mk). Build buttons and menus with the bot (bot.button / bot.menu) or sign the context with signPayload.',
+        'The action context carries no signature (_mk). Build buttons and menus with the bot (bot.button / bot.menu) or sign the context with signActionContext.',
     }
-  const verified = verifyPayload(ctx._mk, v.signingSecret)
-  if (!verified || typeof verified !== 'object' || Array.isArray(verified))
+  const env = verifyActionContext(ctx._mk, v.signingSecret)
+  if (!env)
     return {
       status: 403,
       error:
         'The action context signature is invalid (forged, or the signing secret changed since the post was made).',
     }
-  const context: Record<string, unknown> = { ...(verified as Record<string, unknown>) }
-  delete context._mk
-  if (ctx.selected_option !== undefined) context.selected_option = ctx.selected_option
   if (typeof fields.user_id !== 'string' || !fields.user_id)
     return { status: 400, error: 'An action request needs user_id.' }
+  // A signed context copied into another post or channel (anyone may post attachments) is refused.
+  if (env.p !== undefined && env.p !== fields.post_id)
+    return { status: 403, error: 'This button was signed for another post.' }
+  if (env.ch !== undefined && env.ch !== fields.channel_id)
+    return { status: 403, error: 'This button was signed for another channel.' }
+  if (env.e !== undefined && now > env.e) return { status: 403, error: 'This button has expired.' }
+  const context: Record<string, unknown> = { ...env.c }
+  if (ctx.selected_option !== undefined) context.selected_option = ctx.selected_option
   const payload = { ...(fields as unknown as PostActionRequest), context }
-  return { kind: 'action', payload, context }
+  return { kind: 'action', payload, context, actionId: env.a }
 }
 
-/** Verify the signed `state` of a dialog submission. */
-export function dialogEvent(fields: Record<string, unknown>, v: Verifiers): ReceiverEvent | Problem {
+/** Verify the signed `state` of a dialog submission: its callback id and its expiry. */
+export function dialogEvent(
+  fields: Record<string, unknown>,
+  v: Verifiers,
+  now = Date.now(),
+): ReceiverEvent | Problem {
   const signed = fields.state
   if (signed === undefined || signed === '')
     return {
       status: 401,
       error:
-        'The dialog state carries no signature. Open dialogs with the bot (ctx.openDialog) or sign state with signPayload.',
+        'The dialog state carries no signature. Open dialogs with the bot (ctx.openDialog) or sign state with signDialogState.',
     }
-  const state = verifyPayload(signed, v.signingSecret)
-  if (state === undefined)
+  const env = verifyDialogState(signed, v.signingSecret)
+  if (!env)
     return {
       status: 403,
       error:
@@ -196,6 +211,10 @@ export function dialogEvent(fields: Record<string, unknown>, v: Verifiers): Rece
     }
   if (typeof fields.user_id !== 'string' || !fields.user_id)
     return { status: 400, error: 'A dialog submission needs user_id.' }
+  // Routing uses callback_id, which Mattermost passes through unsigned: it must be the signed one.
+  if (env.cb !== fields.callback_id)
+    return { status: 403, error: 'This dialog state was signed for another dialog (callback_id).' }
+  if (now > env.e) return { status: 403, error: 'This dialog has expired; open it again.' }
   const sub = fields.submission
   const payload = {
     ...(fields as unknown as DialogSubmission),
@@ -203,7 +222,7 @@ export function dialogEvent(fields: Record<string, unknown>, v: Verifiers): Rece
       sub && typeof sub === 'object' && !Array.isArray(sub) ? (sub as DialogSubmission['submission']) : {},
     cancelled: fields.cancelled === true,
   }
-  return { kind: 'dialog', payload, state }
+  return { kind: 'dialog', payload, state: env.s }
 }
 
 export { isProblem }

@@ -2,4 +2,14 @@
 export * from './adapters.js'
 export * from './receiver.js'
 export { respond } from './respond.js'
-export { signPayload, verifyPayload } from './sign.js'
+export {
+  type ActionEnvelope,
+  type DialogEnvelope,
+  defaultSigningSecret,
+  signActionContext,
+  signDialogState,
+  signPayload,
+  verifyActionContext,
+  verifyDialogState,
+  verifyPayload,
+} from './sign.js'

@@ -72,6 +72,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #loop: Promise<void> | undefined
   #stopped = false
   #ready: { resolve(): void; reject(e: Error): void } | undefined
+  #backoff: AbortController | undefined
   #logger: Logger
   #saveTimer: NodeJS.Timeout | undefined
   #attempt = 0
@@ -158,7 +159,12 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         initialMs: this.#opts.backoff.initialMs,
         maxMs: this.#opts.backoff.maxMs,
       })
-      await sleep(delay, undefined, true)
+      // A ref'd timer: a client that was started keeps the process alive while it waits to
+      // reconnect (nothing else may be left once the socket is gone); close() cuts the wait short.
+      const wait = new AbortController()
+      this.#backoff = wait
+      await sleep(delay, wait.signal).catch(() => {})
+      this.#backoff = undefined
     }
   }
 
@@ -371,6 +377,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   /** Close for good. */
   async close(): Promise<void> {
     this.#stopped = true
+    this.#backoff?.abort()
     this.#ws?.terminate()
     await this.#loop?.catch(() => {})
     this.#loop = undefined

@@ -20,7 +20,7 @@ import {
   fastifyAdapter,
   honoAdapter,
   type ReceiverEvent,
-  signPayload,
+  signActionContext,
 } from '../../src/index.js'
 import { chunkedStatus, commandFields, form, postCommand, postJson, SECRET, TOKEN } from './helpers.js'
 
@@ -57,7 +57,11 @@ const readAll = async (req: IncomingMessage): Promise<string> => {
   return b
 }
 const notNext = (res: ServerResponse) => () => res.writeHead(599).end('next called')
-const signedAction = { user_id: 'u1', post_id: 'p1', context: { _mk: signPayload({ id: 7 }, SECRET) } }
+const signedAction = {
+  user_id: 'u1',
+  post_id: 'p1',
+  context: { _mk: signActionContext('seven', { id: 7 }, SECRET) },
+}
 
 describe('expressAdapter', () => {
   const mw = expressAdapter(receiver)
@@ -231,5 +235,60 @@ describe('honoAdapter', () => {
   it('enforces the body limit on a streamed (chunked) body', async () => {
     const base = await serve(viaFetch)
     expect(await chunkedStatus(base, '/mattermost/action', 'x'.repeat(11_000))).toBe(413)
+  })
+})
+
+/** The part of Hono's app this test drives (hono is an optional dev tool here, not a dependency). */
+interface HonoApp {
+  basePath(path: string): HonoApp
+  use(path: string, mw: (c: HonoMwContext, next: () => Promise<void>) => Promise<void>): HonoApp
+  all(path: string, handler: ReturnType<typeof honoAdapter>): HonoApp
+  fetch(request: Request): Response | Promise<Response>
+}
+interface HonoMwContext {
+  req: { header(name: string): string | undefined; json(): Promise<unknown>; parseBody(): Promise<unknown> }
+}
+const honoModule = 'hono'
+const hono = await import(/* @vite-ignore */ honoModule).then(
+  m => m as { Hono: new () => HonoApp },
+  () => undefined,
+)
+
+// Real Hono when it is installed (it is not a declared dependency; the lead may add it as a dev one).
+describe.skipIf(!hono)('honoAdapter inside a real Hono app', () => {
+  const Hono = hono?.Hono as new () => HonoApp
+  const app = new Hono().basePath('/bots')
+  // A logging/auth middleware that reads the body first, as apps do.
+  app.use('*', async (c, next) => {
+    const type = c.req.header('content-type') ?? ''
+    if (type.includes('json')) await c.req.json()
+    else if (type.includes('urlencoded')) await c.req.parseBody()
+    await next()
+  })
+  app.all('/mattermost/*', honoAdapter(receiver))
+  const bridge = (req: IncomingMessage, res: ServerResponse) => {
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+    const headers = new Headers()
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v)
+    const request = new Request(`http://${req.headers.host}${req.url}`, {
+      method: req.method,
+      headers,
+      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
+    } as RequestInit)
+    void Promise.resolve(app.fetch(request)).then(async response => {
+      res.writeHead(response.status, Object.fromEntries(response.headers))
+      res.end(Buffer.from(await response.arrayBuffer()))
+    })
+  }
+
+  it('works under basePath after a middleware read the body (form command, JSON action)', async () => {
+    const base = `${await serve(bridge)}/bots`
+    const cmd = await postCommand(base)
+    expect(cmd.status).toBe(200)
+    expect(await cmd.json()).toEqual({ text: 'ran /deploy prod' })
+    expect(await (await postJson(base, 'action', signedAction)).json()).toEqual({
+      ephemeral_text: 'ctx {"id":7}',
+    })
+    expect((await postCommand(base, {}, 'forged-forged-forged')).status).toBe(401)
   })
 })

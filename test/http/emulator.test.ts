@@ -10,7 +10,7 @@ import {
   type ReceiverEvent,
   type ReceiverServer,
   respond,
-  signPayload,
+  signActionContext,
 } from '../../src/index.js'
 import { SECRET } from './helpers.js'
 
@@ -155,7 +155,7 @@ describe('receiver ↔ emulator', () => {
                   name: 'Approve',
                   integration: {
                     url: receiver.urls(server.url).action,
-                    context: { _mk: signPayload({ ticket: 42 }, SECRET) },
+                    context: { _mk: signActionContext('ticket', { ticket: 42 }, SECRET) },
                   },
                 },
               ],
@@ -191,7 +191,7 @@ describe('receiver ↔ emulator', () => {
                   name: 'Go',
                   integration: {
                     url: receiver.urls(server.url).action,
-                    context: { _mk: signPayload({ ticket: 1 }, 'not-the-right-secret-000') },
+                    context: { _mk: signActionContext('ticket', { ticket: 1 }, 'not-the-right-secret-000') },
                   },
                 },
               ],

@@ -6,6 +6,8 @@ import {
   type ReceiverEvent,
   type ReceiverServer,
   respond,
+  signActionContext,
+  signDialogState,
   signPayload,
 } from '../../src/index.js'
 import {
@@ -241,26 +243,34 @@ describe('actions', () => {
     const res = await postJson(
       url,
       'action',
-      action({ _mk: signPayload({ choice: 'yes' }, SECRET), choice: 'tampered', extra: 1 }),
+      action({ _mk: signActionContext('pick', { choice: 'yes' }, SECRET), choice: 'tampered', extra: 1 }),
     )
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ ephemeral_text: 'clicked yes ' })
     const ev = last('action')
     expect(ev.context).toEqual({ choice: 'yes' })
     expect(ev.payload.context).toEqual({ choice: 'yes' })
+    expect(ev.actionId).toBe('pick')
   })
 
   it("adds Mattermost's selected_option for menus", async () => {
     const res = await postJson(
       url,
       'action',
-      action({ _mk: signPayload({ choice: 'env' }, SECRET), selected_option: 'staging' }, { type: 'select' }),
+      action(
+        { _mk: signActionContext('env', { choice: 'env' }, SECRET), selected_option: 'staging' },
+        { type: 'select' },
+      ),
     )
     expect(await res.json()).toEqual({ ephemeral_text: 'clicked env staging' })
   })
 
   it('a string reply becomes ephemeral_text JSON', async () => {
-    const res = await postJson(url, 'action', action({ _mk: signPayload({ plain: true }, SECRET) }))
+    const res = await postJson(
+      url,
+      'action',
+      action({ _mk: signActionContext('p', { plain: true }, SECRET) }),
+    )
     expect(await res.json()).toEqual({ ephemeral_text: 'plain ephemeral' })
   })
 
@@ -272,15 +282,37 @@ describe('actions', () => {
     const other = await postJson(
       url,
       'action',
-      action({ _mk: signPayload({ choice: 'yes' }, 'another-secret-xxxxxxxxxx') }),
+      action({ _mk: signActionContext('pick', { choice: 'yes' }, 'another-secret-xxxxxxxxxx') }),
     )
     expect(other.status).toBe(403)
     // A valid signature moved onto another body.
-    const mac = signPayload({ choice: 'no' }, SECRET).split('.')[1]
-    const swapped = `${Buffer.from(JSON.stringify({ choice: 'yes' })).toString('base64url')}.${mac}`
+    const mac = signActionContext('pick', { choice: 'no' }, SECRET).split('.')[1]
+    const swapped = `${Buffer.from(JSON.stringify({ a: 'pick', c: { choice: 'yes' } })).toString('base64url')}.${mac}`
     expect((await postJson(url, 'action', action({ _mk: swapped }))).status).toBe(403)
     expect((await postJson(url, 'action', action({ _mk: 'garbage' }))).status).toBe(403)
     expect(events.length).toBe(before)
+  })
+
+  it('403 for a context bound to another post or channel, expired, or signed for another purpose; never dispatched', async () => {
+    const before = events.length
+    const status = async (mk: string) => (await postJson(url, 'action', action({ _mk: mk }))).status
+    // The request is for post1 in chan1 (see action()).
+    expect(await status(signActionContext('pick', { choice: 'yes' }, SECRET, { postId: 'post2' }))).toBe(403)
+    expect(await status(signActionContext('pick', { choice: 'yes' }, SECRET, { channelId: 'chan2' }))).toBe(
+      403,
+    )
+    expect(await status(signActionContext('pick', {}, SECRET, { expiresAt: Date.now() - 1 }))).toBe(403)
+    // A plain signPayload value and a dialog state carry the same secret but another purpose.
+    expect(await status(signPayload({ a: 'pick', c: {} }, SECRET))).toBe(403)
+    expect(await status(signDialogState('pick', {}, SECRET, Date.now() + 60_000))).toBe(403)
+    expect(events.length).toBe(before)
+    const bound = signActionContext('pick', { choice: 'yes' }, SECRET, {
+      postId: 'post1',
+      channelId: 'chan1',
+      expiresAt: Date.now() + 60_000,
+    })
+    expect(await status(bound)).toBe(200)
+    expect(last('action').context).toEqual({ choice: 'yes' })
   })
 })
 
@@ -298,7 +330,11 @@ describe('dialogs', () => {
   })
 
   it('verifies and decodes the state; field errors go back as JSON', async () => {
-    const res = await postJson(url, 'dialog', submission(signPayload({ n: 1 }, SECRET)))
+    const res = await postJson(
+      url,
+      'dialog',
+      submission(signDialogState('deploy', { n: 1 }, SECRET, Date.now() + 60_000)),
+    )
     expect(await res.json()).toEqual({ errors: { env: 'required' } })
     expect(last('dialog').state).toEqual({ n: 1 })
   })
@@ -307,7 +343,10 @@ describe('dialogs', () => {
     const res = await postJson(
       url,
       'dialog',
-      submission(signPayload('s', SECRET), { cancelled: true, submission: undefined }),
+      submission(signDialogState('deploy', 's', SECRET, Date.now() + 60_000), {
+        cancelled: true,
+        submission: undefined,
+      }),
     )
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('')
@@ -319,8 +358,30 @@ describe('dialogs', () => {
   it('401 without state, 403 with forged state', async () => {
     expect((await postJson(url, 'dialog', submission(undefined))).status).toBe(401)
     expect(
-      (await postJson(url, 'dialog', submission(signPayload(1, 'wrong-secret-0123456789')))).status,
+      (
+        await postJson(
+          url,
+          'dialog',
+          submission(signDialogState('deploy', 1, 'wrong-secret-0123456789', Date.now() + 60_000)),
+        )
+      ).status,
     ).toBe(403)
+  })
+
+  it("403 for a state signed for another dialog (adversary #175: 'feedback' state sent as 'delete-prod'), expired, or not a dialog state", async () => {
+    const before = events.length
+    const far = Date.now() + 60_000
+    const status = async (state: string, cb = 'delete-prod') =>
+      (await postJson(url, 'dialog', submission(state, { callback_id: cb }))).status
+    const feedback = signDialogState('feedback', null, SECRET, far)
+    expect(await status(feedback)).toBe(403)
+    // The old { cb, state } shape signed with signPayload, as in the report's repro.
+    expect(await status(signPayload({ cb: 'feedback', state: null }, SECRET), 'feedback')).toBe(403)
+    expect(await status(signActionContext('delete-prod', {}, SECRET))).toBe(403)
+    expect(await status(signDialogState('delete-prod', null, SECRET, Date.now() - 1))).toBe(403)
+    expect(events.length).toBe(before)
+    expect(await status(feedback, 'feedback')).toBe(200)
+    expect(last('dialog').payload.callback_id).toBe('feedback')
   })
 })
 
