@@ -139,7 +139,8 @@ export function isLoopbackHost(host: string): boolean {
   if (h === 'localhost' || h.endsWith('.localhost')) return true
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true
   const v4 = h.startsWith('::ffff:') ? h.slice(7) : h
-  return /^127(\.\d{1,3}){3}$/.test(v4)
+  // WHATWG URL writes an IPv4-mapped address in hex (`[::ffff:127.0.0.1]` → `[::ffff:7f00:1]`).
+  return /^127(\.\d{1,3}){3}$/.test(v4) || /^7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(v4)
 }
 
 /**
