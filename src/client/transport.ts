@@ -204,9 +204,11 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       const wait = this.#pausedUntil - Date.now()
       // After a client-wide pause, spread the waiting requests out so they do not all hit the
-      // limit again at the same instant.
-      if (wait > 0)
-        await sleep(wait + (attempt > 0 ? Math.random() * Math.min(2000, 100 * attempt) : 0), opts.signal)
+      // limit again at the same instant (by no more than the longest backoff delay).
+      if (wait > 0) {
+        const spread = Math.min(2000, 100 * attempt, (retry || RATE_LIMIT_DEFAULTS).maxDelayMs)
+        await sleep(wait + (attempt > 0 ? Math.random() * spread : 0), opts.signal)
+      }
       let res: WireText
       try {
         res = await this.send(method, path, opts, attempt, idempotent)
