@@ -48,8 +48,17 @@ export interface ClientOptions {
   token?: string
   /** Password login instead of a token; call `login()` before other calls. */
   login?: LoginOptions
-  /** Per-request timeout (default 30 000 ms; 0 turns it off). */
+  /**
+   * Deadline of each request, from sending it to the last byte of its body (default 30 000 ms;
+   * 0 turns it off). A download (`files.download`) has it as an idle timeout between chunks instead.
+   */
   timeoutMs?: number
+  /**
+   * Largest response body read whole, in bytes (default 50 MB; 0: no limit). A larger answer
+   * closes the connection and throws `ResponseTooLargeError`; memory stays bounded whatever the
+   * server sends. Downloads (`files.download`) are streamed and not limited.
+   */
+  maxResponseBytes?: number
   /** pino-compatible logger; records are redacted. Default: silent. */
   logger?: Logger
   /** Maximum requests in flight (default 32). */
@@ -139,13 +148,16 @@ export class Client extends TypedEmitter<ClientEvents> {
       process.emitWarning(`matterkit: TLS verification disabled for ${this.url.base}`)
     }
     const retry =
-      options.retry === false ? false : { retries: 5, minDelayMs: 250, maxDelayMs: 30_000, ...options.retry }
+      options.retry === false
+        ? false
+        : { retries: 5, minDelayMs: 250, maxDelayMs: 30_000, maxRetryAfterMs: 300_000, ...options.retry }
     const tls = { rejectUnauthorized: !options.insecure, ...(options.ca ? { ca: options.ca } : {}) }
     const userAgent = options.userAgent ?? 'matterkit/0.1'
     this.#transport = new Transport({
       url: this.url,
       getToken: () => this.#token,
       timeoutMs: options.timeoutMs ?? 30_000,
+      maxResponseBytes: options.maxResponseBytes ?? 50 * 1024 * 1024,
       maxConcurrency: options.maxConcurrency ?? 32,
       retry,
       onRateLimit: options.onRateLimit ?? 'wait',

@@ -8,7 +8,7 @@
 
 /** @internal A watched deadline. */
 export interface Deadline {
-  at: number
+  readonly at: number
   readonly ms: number
   readonly fire: () => void
 }
@@ -19,7 +19,7 @@ export class CoarseClock {
   #timer: ReturnType<typeof setInterval> | undefined
   #tick = 500
 
-  /** Call `fire` if the deadline (`ms` from now, renewable with {@link touch}) passes. */
+  /** Call `fire` if the deadline (`ms` from now) passes. */
   watch(ms: number, fire: () => void): Deadline {
     const d: Deadline = { at: Date.now() + ms, ms, fire }
     this.#watched.add(d)
@@ -31,11 +31,6 @@ export class CoarseClock {
       this.#timer.unref()
     }
     return d
-  }
-
-  /** Push a deadline back by its full length (progress was made). */
-  touch(d: Deadline | undefined): void {
-    if (d) d.at = Date.now() + d.ms
   }
 
   unwatch(d: Deadline | undefined): void {

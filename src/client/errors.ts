@@ -11,6 +11,7 @@
  * @module
  */
 import { type ErrorCode, MatterkitError } from '../core/errors.js'
+import { redactString } from '../core/redact.js'
 
 /** Fields shared by every error that came from an HTTP exchange. */
 export interface RequestInfo {
@@ -87,8 +88,8 @@ export class TimeoutError extends MatterkitError {
   readonly method: string
   readonly path: string
   readonly timeoutMs: number
-  constructor(info: RequestInfo & { timeoutMs: number }) {
-    super('MK_ERR_TIMEOUT', `${info.method} ${info.path} timed out after ${info.timeoutMs} ms`)
+  constructor(info: RequestInfo & { timeoutMs: number }, message?: string) {
+    super('MK_ERR_TIMEOUT', message ?? `${info.method} ${info.path} timed out after ${info.timeoutMs} ms`)
     this.method = info.method
     this.path = info.path
     this.timeoutMs = info.timeoutMs
@@ -101,6 +102,36 @@ export class NotMattermostError extends MatterkitError {
   constructor(message: string, url: string) {
     super('MK_ERR_NOT_MATTERMOST', message)
     this.url = url
+  }
+}
+
+/** A response body read whole was larger than `maxResponseBytes`; the connection was closed. */
+export class ResponseTooLargeError extends MatterkitError {
+  readonly method: string
+  readonly path: string
+  /** The limit that was passed, in bytes. */
+  readonly limitBytes: number
+  constructor(info: RequestInfo & { limitBytes: number }) {
+    super(
+      'MK_ERR_RESPONSE_TOO_LARGE',
+      `${info.method} ${info.path}: the response is larger than ${info.limitBytes} bytes, so it was not read and the connection was closed. If such an answer is expected, raise the client's \`maxResponseBytes\` option (or page the request).`,
+    )
+    this.method = info.method
+    this.path = info.path
+    this.limitBytes = info.limitBytes
+  }
+}
+
+/** The server answered with a success status, but not with the JSON body the call expects. */
+export class ProtocolError extends MatterkitError {
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  constructor(message: string, info: RequestInfo & { status: number }) {
+    super('MK_ERR_PROTOCOL', message)
+    this.method = info.method
+    this.path = info.path
+    this.status = info.status
   }
 }
 
@@ -118,14 +149,17 @@ export function apiErrorFor(
   body: { id?: string; message?: string } | undefined,
   info: RequestInfo & { requestId: string },
 ): ApiError {
-  const serverId = body?.id ?? ''
-  const serverMsg = body?.message ?? `HTTP ${status}`
+  // The server's own words can echo the token (server/channels/app/session.go:
+  // api.context.invalid_token.error is "Invalid session token={{.Token}}…"): redact them before
+  // they reach `message`, and so `stack`, inspect and JSON.
+  const serverId = typeof body?.id === 'string' ? redactString(body.id) : ''
+  const serverMsg = typeof body?.message === 'string' ? redactString(body.message) : `HTTP ${status}`
   const hint = HINTS[status] ? ` ${HINTS[status]}` : ''
   let message = `${info.method} ${info.path} → ${status} ${serverMsg}${serverId ? ` [${serverId}]` : ''}.${hint}`
   if (serverId === 'api.user.login.bot_login_forbidden.app_error') {
     message = `Bots cannot log in with a password. Create an access token for the bot (System Console → Integrations → Bot Accounts) and pass it as \`token\`.`
   }
-  const full = { ...info, status, serverId }
+  const full = { ...info, requestId: redactString(info.requestId), status, serverId }
   if (status === 400) return new BadRequestError('MK_ERR_BAD_REQUEST', message, full)
   if (status === 401) return new AuthError('MK_ERR_UNAUTHORIZED', message, full)
   if (status === 403) return new ForbiddenError('MK_ERR_FORBIDDEN', message, full)

@@ -17,6 +17,7 @@ import type {
   SystemPing,
   UserAccessToken,
 } from '../types/index.js'
+import { NotMattermostError } from './errors.js'
 import { enc, type PageParams, type Requester } from './resource-base.js'
 import type { Query } from './transport.js'
 
@@ -170,9 +171,26 @@ export class Tokens {
 
 export class Misc {
   constructor(private r: Requester) {}
-  /** `GET /system/ping` (no auth). */
-  ping(): Promise<SystemPing> {
-    return this.r.request('GET', '/system/ping', { anonymous: true })
+  /**
+   * `GET /system/ping` (no auth). Throws `NotMattermostError` unless the answer is Mattermost's
+   * ping object (`{"status": "OK", …}`, server/channels/api4/system.go getSystemPing), so a login
+   * page or another API is never taken for a healthy server.
+   */
+  async ping(): Promise<SystemPing> {
+    const data = await this.r.request<unknown>('GET', '/system/ping', { anonymous: true })
+    if (typeof data !== 'object' || data === null || Array.isArray(data) || !('status' in data)) {
+      throw new NotMattermostError(
+        `${this.r.baseUrl} answered /api/v4/system/ping with JSON that is not Mattermost's ping (no \`status\`). Check the URL (and any subpath).`,
+        this.r.baseUrl,
+      )
+    }
+    if (typeof data.status !== 'string') {
+      throw new NotMattermostError(
+        `${this.r.baseUrl} answered /api/v4/system/ping with a \`status\` that is not a string. Check the URL (and any subpath).`,
+        this.r.baseUrl,
+      )
+    }
+    return data as SystemPing
   }
   emojiList(p: PageParams = {}): Promise<CustomEmoji[]> {
     return this.r.request('GET', '/emoji', { query: { page: p.page, per_page: p.perPage } })

@@ -204,6 +204,15 @@ export class Reactions {
   }
 }
 
+/**
+ * A file name as a multipart quoted-string. The server reads it with Go's mime.ParseMediaType,
+ * which unescapes `\\x` (Go's mime/multipart writer escapes `\\` and `"` the same way); CR and LF
+ * would end the header line, so they are percent-encoded as the WHATWG form encoding does.
+ */
+function quoteFilename(name: string): string {
+  return name.replace(/[\\"\r\n]/g, c => (c === '\r' ? '%0D' : c === '\n' ? '%0A' : `\\${c}`))
+}
+
 /** A file to upload: bytes, a stream, or a path on disk. */
 export interface UploadFile {
   name?: string
@@ -249,7 +258,7 @@ export class Files {
       for (const f of list) {
         const name = f.name ?? (typeof f.data === 'string' ? builtin('node:path').basename(f.data) : 'file')
         yield Buffer.from(
-          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name.replace(/"/g, '')}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${quoteFilename(name)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
         )
         const src = typeof f.data === 'string' ? builtin('node:fs').createReadStream(f.data) : f.data
         if (Buffer.isBuffer(src)) yield src

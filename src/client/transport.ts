@@ -11,7 +11,15 @@ import { type Logger, silentLogger } from '../core/logger.js'
 import { redactString } from '../core/redact.js'
 import { backoffDelay, sleep } from '../core/time.js'
 import type { ServerUrl } from '../core/url.js'
-import { apiErrorFor, NetworkError, NotMattermostError, RateLimitedError, TimeoutError } from './errors.js'
+import {
+  apiErrorFor,
+  NetworkError,
+  NotMattermostError,
+  RateLimitedError,
+  ResponseTooLargeError,
+  TimeoutError,
+} from './errors.js'
+import { decodeSuccess, errorBody, excerpt, type ResponseType } from './response-body.js'
 import { header, retryAfter } from './response-headers.js'
 import {
   type HttpStack,
@@ -36,7 +44,14 @@ export interface RequestOptions {
   contentType?: string
   headers?: Record<string, string>
   signal?: AbortSignal
+  /** Deadline for the whole request, body included (default: the client's `timeoutMs`). */
   timeoutMs?: number
+  /**
+   * How to read a success body (default `'json'`): it must be JSON, else the call throws
+   * `NotMattermostError` (a redirect or an HTML page) or `ProtocolError` (empty or invalid JSON).
+   * `'text'` hands back the body as a string, whatever its content type.
+   */
+  responseType?: ResponseType
   /** Safe to retry after a 5xx or a network error (default: GET/HEAD/PUT/DELETE). */
   idempotent?: boolean
   /** Skip the Authorization header. */
@@ -56,6 +71,12 @@ export interface RetryOptions {
   retries?: number
   minDelayMs?: number
   maxDelayMs?: number
+  /**
+   * Longest wait a 429's `Retry-After`/`X-RateLimit-Reset` can impose (default 300 000 ms): a
+   * larger value is cut to this and logged at warn. A zero, negative or unreadable value uses the
+   * backoff (`minDelayMs`…`maxDelayMs`) instead.
+   */
+  maxRetryAfterMs?: number
 }
 
 /** Emitted when the server rate-limits the client. */
@@ -70,6 +91,8 @@ export interface TransportOptions {
   url: ServerUrl
   getToken(): string | undefined
   timeoutMs: number
+  /** Largest body read whole, in bytes (0: no limit). */
+  maxResponseBytes: number
   maxConcurrency: number
   retry: Required<RetryOptions> | false
   onRateLimit: 'wait' | 'throw'
@@ -82,6 +105,11 @@ export interface TransportOptions {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
+
+/** The backoff and the cap a 429 uses when retries are turned off. */
+const RATE_LIMIT_DEFAULTS = { minDelayMs: 250, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 }
+/** setTimeout's largest delay (a larger one fires at once, with a warning). */
+const MAX_TIMER_MS = 2_147_483_647
 
 /** Build `path?query` with values encoded. */
 export function buildPath(path: string, query?: Query): string {
@@ -140,13 +168,14 @@ export class Transport {
   verify(): Promise<void> {
     this.#verified ??= (async () => {
       const res = await this.send('GET', '/system/ping', { anonymous: true }, 0, true)
-      const data = res.data as { status?: unknown } | string
-      if (typeof data !== 'object' || data === null || typeof data.status !== 'string') {
-        const snippet = typeof data === 'string' ? data.slice(0, 80).replace(/\s+/g, ' ') : ''
+      const data = errorBody(res.text) as { status?: unknown } | undefined
+      if (res.status >= 300 || typeof data?.status !== 'string') {
         throw new NotMattermostError(
           `${this.opts.url.base} answered /api/v4/system/ping with ${res.status} ${
-            /<html|<!doctype/i.test(snippet) ? 'an HTML page' : 'something that is not Mattermost'
-          } (${JSON.stringify(snippet)}). Check the URL (and any subpath), or a proxy/SSO login page in front of the server.`,
+            /<html|<!doctype/i.test(res.text.slice(0, 200))
+              ? 'an HTML page'
+              : 'something that is not Mattermost'
+          } (${excerpt(res.text)}). Check the URL (and any subpath), or a proxy/SSO login page in front of the server.`,
           this.opts.url.base,
         )
       }
@@ -175,10 +204,12 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       const wait = this.#pausedUntil - Date.now()
       // After a client-wide pause, spread the waiting requests out so they do not all hit the
-      // limit again at the same instant.
-      if (wait > 0)
-        await sleep(wait + (attempt > 0 ? Math.random() * Math.min(2000, 100 * attempt) : 0), opts.signal)
-      let res: RawResponse
+      // limit again at the same instant (by no more than the longest backoff delay).
+      if (wait > 0) {
+        const spread = Math.min(2000, 100 * attempt, (retry || RATE_LIMIT_DEFAULTS).maxDelayMs)
+        await sleep(wait + (attempt > 0 ? Math.random() * spread : 0), opts.signal)
+      }
+      let res: WireText
       try {
         res = await this.send(method, path, opts, attempt, idempotent)
       } catch (err) {
@@ -191,11 +222,33 @@ export class Transport {
         }
         throw err
       }
-      if (res.status < 400) return res as RawResponse<T>
+      if (res.status < 400) {
+        const data = decodeSuccess(res.status, res.headers, res.text, {
+          method,
+          shownPath: () => redactString(buildPath(path, opts.query)),
+          base: this.opts.url.base,
+          responseType: opts.responseType ?? 'json',
+        })
+        return { status: res.status, headers: res.headers, data: data as T }
+      }
       const requestId = header(res.headers, 'x-request-id')
       const shownPath = redactString(buildPath(path, opts.query))
       if (res.status === 429) {
-        const retryAfterMs = retryAfter(res.headers)
+        const limits = retry || RATE_LIMIT_DEFAULTS
+        const maxMs = Math.min(limits.maxRetryAfterMs, MAX_TIMER_MS)
+        const backoff = backoffDelay(attempt, {
+          initialMs: limits.minDelayMs,
+          maxMs: limits.maxDelayMs,
+          // Never near 0: a server that says "retry now" for ever must not get a burst.
+          jitter: 'equal',
+        })
+        const ra = retryAfter(res.headers, backoff, maxMs)
+        const retryAfterMs = Math.round(ra.ms)
+        if (ra.capped)
+          this.opts.logger.warn(
+            { method, path: shownPath, askedMs: ra.askedMs, waitMs: retryAfterMs },
+            'the server asked to wait longer than retry.maxRetryAfterMs; waiting that long instead',
+          )
         this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + retryAfterMs)
         this.opts.onRateLimited({ method, path: shownPath, retryAfterMs, attempt })
         if (this.opts.onRateLimit === 'throw' || attempt >= Math.max(retries, 30) || streamBody) {
@@ -206,10 +259,7 @@ export class Transport {
         }
         continue
       }
-      const body =
-        typeof res.data === 'object' && res.data !== null
-          ? (res.data as { id?: string; message?: string })
-          : undefined
+      const body = errorBody(res.text)
       const pendingDedupe = res.status === 500 && body?.id === 'api.post.deduplicate_create_post.pending'
       const transient = res.status === 502 || res.status === 503 || res.status === 504
       if (retry && attempt < retries && (pendingDedupe || (transient && idempotent))) {
@@ -249,13 +299,21 @@ export class Transport {
       }
     }
     const shownPath = redactString(buildPath(path, opts.query))
-    if (res.status >= 400) {
-      const text = await res.text().finally(release)
-      let body: { id?: string; message?: string } | undefined
+    if (res.status >= 300) {
+      let text: string
       try {
-        body = JSON.parse(text)
-      } catch {}
-      throw apiErrorFor(res.status, body, {
+        text = await res.text().finally(release)
+      } catch (err) {
+        throw this.wireError(err, method, path, opts, req.timeoutMs)
+      }
+      if (res.status < 400)
+        decodeSuccess(res.status, res.headers, text, {
+          method,
+          shownPath: () => shownPath,
+          base: this.opts.url.base,
+          responseType: 'json',
+        })
+      throw apiErrorFor(res.status, errorBody(text), {
         method,
         path: shownPath,
         requestId: header(res.headers, 'x-request-id'),
@@ -297,6 +355,7 @@ export class Transport {
       headers,
       body,
       timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
+      maxBytes: this.opts.maxResponseBytes,
       // The wire's timers: no per-request AbortSignal unless the caller gave one.
       signal: opts.signal,
       idempotent,
@@ -316,6 +375,8 @@ export class Transport {
       return new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
     const code = (err as { code?: string }).code ?? ''
     if (TIMEOUT_CODES.has(code)) return new TimeoutError({ method, path: shownPath, timeoutMs })
+    if (code === 'MK_TOO_LARGE')
+      return new ResponseTooLargeError({ method, path: shownPath, limitBytes: this.opts.maxResponseBytes })
     if (err instanceof WireBodyError)
       return new NetworkError(
         `${method} ${shownPath} failed while reading the response`,
@@ -335,7 +396,7 @@ export class Transport {
     opts: RequestOptions,
     attempt: number,
     idempotent: boolean,
-  ): Promise<RawResponse> {
+  ): Promise<WireText> {
     const started = this.#debug ? Date.now() : 0
     if (opts.signal?.aborted) throw this.wireError(opts.signal.reason, method, path, opts, 0)
     const req = this.prepare(method, path, opts, idempotent)
@@ -350,15 +411,6 @@ export class Transport {
       this.release()
     }
     this.observeLimits(res.headers)
-    const text = res.text
-    let data: unknown = text
-    if (text && header(res.headers, 'content-type').startsWith('application/json')) {
-      try {
-        data = JSON.parse(text)
-      } catch {
-        data = text
-      }
-    }
     if (this.#debug) {
       this.opts.logger.debug(
         {
@@ -371,15 +423,17 @@ export class Transport {
         'matterkit request',
       )
     }
-    return { status: res.status, headers: res.headers, data }
+    return res
   }
 
   /** Proactive limiter: when the server says no request is left, wait before the next one. */
   private observeLimits(headers: RawResponse['headers']): void {
     const remaining = header(headers, 'x-ratelimit-remaining')
     if (remaining === '0') {
+      // At most 1 s: the next request's 429 (clamped) says more. Unreadable: 1 s; 0 or less: none.
       const reset = Number(header(headers, 'x-ratelimit-reset') || 1)
-      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(reset, 1) * 1000)
+      const ms = Number.isNaN(reset) ? 1000 : Math.max(0, Math.min(reset, 1)) * 1000
+      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms)
     }
   }
 

@@ -8,6 +8,7 @@ import type { Agent, ClientRequest, IncomingMessage } from 'node:http'
 import { builtin } from '../core/builtins.js'
 import { CoarseClock } from './clock.js'
 import {
+  announcedTooLarge,
   isStream,
   readText,
   type Wire,
@@ -16,6 +17,7 @@ import {
   type WireResponse,
   type WireText,
   WireTimeoutError,
+  WireTooLargeError,
 } from './wire.js'
 
 /** Errors of a keep-alive socket the server had already closed. */
@@ -80,10 +82,13 @@ export class NodeWire implements Wire {
       }
       const clock = this.#clock
       // timeoutMs <= 0: no timeout (as undici's headersTimeout/bodyTimeout of 0).
+      let response: IncomingMessage | undefined
       const deadline =
         req.timeoutMs > 0
           ? clock.watch(req.timeoutMs, () =>
-              r.destroy(new WireTimeoutError(`no response within ${req.timeoutMs} ms`)),
+              // Once the headers are in, fail the body itself (destroying the request would only
+              // make the body fail with a bare "aborted").
+              (response ?? r).destroy(new WireTimeoutError(`no full response within ${req.timeoutMs} ms`)),
             )
           : undefined
       let answered = false
@@ -99,7 +104,8 @@ export class NodeWire implements Wire {
       })
       r.once('response', (res: IncomingMessage) => {
         answered = true
-        clock.touch(deadline)
+        response = res
+        // The deadline runs on through the body: a server dripping bytes cannot hold the request.
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
@@ -113,15 +119,32 @@ export class NodeWire implements Wire {
           },
           text: () =>
             new Promise<string>((ok, fail) => {
-              let text = ''
-              res.setEncoding('utf8')
-              res.on('data', (chunk: string) => {
-                text += chunk
-                clock.touch(deadline)
+              const max = req.maxBytes
+              if (announcedTooLarge(res.headers['content-length'], max)) {
+                clock.unwatch(deadline)
+                const err = new WireTooLargeError(`content-length ${res.headers['content-length']} > ${max}`)
+                res.destroy(err)
+                fail(err)
+                return
+              }
+              const chunks: Buffer[] = []
+              let n = 0
+              res.on('data', (chunk: Buffer) => {
+                n += chunk.length
+                if (max > 0 && n > max) {
+                  // Past the limit: close the connection (memory stays bounded) and fail.
+                  res.destroy(new WireTooLargeError(`the body passed ${max} bytes`))
+                  return
+                }
+                chunks.push(chunk)
               })
               res.once('end', () => {
                 clock.unwatch(deadline)
-                ok(text)
+                ok(
+                  chunks.length === 1
+                    ? (chunks[0] as Buffer).toString()
+                    : Buffer.concat(chunks, n).toString(),
+                )
               })
               res.once('error', err => {
                 clock.unwatch(deadline)

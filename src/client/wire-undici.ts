@@ -2,12 +2,16 @@
  * Internal: the undici wire. One `Pool`, created (and undici loaded) on the first request.
  * Requests whose body is read whole go through `Pool.dispatch` with a small handler that
  * collects the chunks: no response stream, no async resource, no `Readable` per request. Only
- * downloads use `Pool.request` and its body stream. Timeouts are undici's own timers.
+ * downloads use `Pool.request` and its body stream. A body read whole has one deadline for the
+ * whole exchange (a {@link CoarseClock}); downloads keep undici's own idle timers.
  * @module
  */
 import type { Dispatcher, Pool } from 'undici'
+import { CoarseClock, type Deadline } from './clock.js'
 import {
+  announcedTooLarge,
   isStream,
+  readBounded,
   TIMEOUT_CODES,
   type Wire,
   WireBodyError,
@@ -15,6 +19,8 @@ import {
   type WireRequest,
   type WireResponse,
   type WireText,
+  WireTimeoutError,
+  WireTooLargeError,
 } from './wire.js'
 
 let undiciModule: Promise<typeof import('undici')> | undefined
@@ -29,6 +35,7 @@ export function loadUndici(): Promise<typeof import('undici')> {
 export class UndiciWire implements Wire {
   #pool: Pool | undefined
   #loading: Promise<Pool> | undefined
+  readonly #clock = new CoarseClock()
   constructor(private readonly opts: WireOptions) {}
 
   /** Load undici and open the pool (for `auto`, before switching to it). */
@@ -58,7 +65,7 @@ export class UndiciWire implements Wire {
   }
 
   requestText(req: WireRequest): Promise<WireText> {
-    return this.#once(req, collect)
+    return this.#once(req, (pool, r) => collect(pool, r, this.#clock))
   }
 
   /** Send with `send`; a keep-alive socket the server had closed before any answer gets an idempotent request sent once more, at once. */
@@ -82,29 +89,43 @@ export class UndiciWire implements Wire {
   }
 }
 
-/** undici's options for `req` (timeouts are undici's own timers). */
-function options(req: WireRequest): Dispatcher.DispatchOptions {
+/** undici's options for `req`; `idle`: undici's own (idle) timers, for downloads. */
+function options(req: WireRequest, idle: boolean): Dispatcher.DispatchOptions {
+  const t = idle ? req.timeoutMs : 0
   return {
     method: req.method as Dispatcher.HttpMethod,
     path: req.path,
     headers: req.headers,
     body: req.body ?? null,
-    headersTimeout: req.timeoutMs,
-    bodyTimeout: req.timeoutMs,
+    headersTimeout: t,
+    bodyTimeout: t,
   }
 }
 
 /** Send `req` through `pool.request`, leaving the body as a stream (downloads). */
 async function stream(pool: Pool, req: WireRequest): Promise<WireResponse> {
-  const res = await pool.request({ ...options(req), ...(req.signal ? { signal: req.signal } : {}) })
+  const res = await pool.request({ ...options(req, true), ...(req.signal ? { signal: req.signal } : {}) })
   const body = res.body
-  return { status: res.statusCode, headers: res.headers, stream: () => body, text: () => body.text() }
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    stream: () => body,
+    text: () => readBounded(body, req.maxBytes),
+  }
 }
 
-/** Send `req` through `pool.dispatch` and collect the whole body. */
-function collect(pool: Pool, req: WireRequest): Promise<WireText> {
+/** Send `req` through `pool.dispatch` and collect the whole body, within one deadline. */
+function collect(pool: Pool, req: WireRequest, clock: CoarseClock): Promise<WireText> {
   return new Promise<WireText>((resolve, reject) => {
-    pool.dispatch(options(req), new TextHandler(resolve, reject, req.signal))
+    const handler = new TextHandler(resolve, reject, req.signal, req.maxBytes)
+    if (req.timeoutMs > 0) {
+      const ms = req.timeoutMs
+      handler.deadline = clock.watch(ms, () =>
+        handler.fail(new WireTimeoutError(`no full response within ${ms} ms`)),
+      )
+      handler.clock = clock
+    }
+    pool.dispatch(options(req, false), handler)
   })
 }
 
@@ -117,13 +138,18 @@ class TextHandler {
   #status = 0
   #raw: Buffer[] | undefined
   #chunks: Buffer[] = []
+  #bytes = 0
   #settled = false
+  #failure: Error | undefined
+  deadline: Deadline | undefined
+  clock: CoarseClock | undefined
   readonly #onAbort: (() => void) | undefined
 
   constructor(
     private readonly resolve: (t: WireText) => void,
     private readonly reject: (err: unknown) => void,
     private readonly signal: AbortSignal | undefined,
+    private readonly maxBytes: number,
   ) {
     if (signal) {
       this.#onAbort = () => this.#abort?.(signal.reason as Error)
@@ -133,6 +159,7 @@ class TextHandler {
 
   onConnect(abort: (reason?: Error) => void): void {
     if (this.signal?.aborted) abort(this.signal.reason as Error)
+    else if (this.#failure) abort(this.#failure)
     else this.#abort = abort
   }
 
@@ -140,10 +167,27 @@ class TextHandler {
     if (status < 200) return true
     this.#status = status
     this.#raw = raw
+    if (this.maxBytes > 0) {
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const name = raw[i] as Buffer
+        if (name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length') {
+          const cl = (raw[i + 1] as Buffer).toString('latin1')
+          if (announcedTooLarge(cl, this.maxBytes))
+            this.fail(new WireTooLargeError(`content-length ${cl} > ${this.maxBytes}`))
+          break
+        }
+      }
+    }
     return true
   }
 
   onData(chunk: Buffer): boolean {
+    this.#bytes += chunk.length
+    if (this.maxBytes > 0 && this.#bytes > this.maxBytes) {
+      // Past the limit: stop collecting (memory stays bounded) and close the connection.
+      this.fail(new WireTooLargeError(`the body passed ${this.maxBytes} bytes`))
+      return false
+    }
     this.#chunks.push(chunk)
     return true
   }
@@ -167,8 +211,18 @@ class TextHandler {
     )
   }
 
+  /** Settle with `err` now (deadline, size limit) and abort the request, at once or once connected. */
+  fail(err: Error): void {
+    if (this.#settled) return
+    this.#done()
+    this.#failure = err
+    this.reject(err)
+    this.#abort?.(err)
+  }
+
   #done(): void {
     this.#settled = true
+    this.clock?.unwatch(this.deadline)
     if (this.#onAbort) this.signal?.removeEventListener('abort', this.#onAbort)
   }
 }

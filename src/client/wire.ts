@@ -17,7 +17,10 @@ export interface WireRequest {
   path: string
   headers: Record<string, string>
   body: string | Buffer | Readable | undefined
+  /** A deadline for the whole exchange (headers and a body read whole); an idle timeout for downloads. */
   timeoutMs: number
+  /** Largest body read whole (bytes; 0: no limit). Downloads are not limited. */
+  maxBytes: number
   signal: AbortSignal | undefined
   /** The request can be sent again if a reused keep-alive socket turns out to be closed. */
   idempotent: boolean
@@ -60,6 +63,16 @@ export class WireTimeoutError extends Error {
   readonly code = 'MK_TIMEOUT'
 }
 
+/** @internal Thrown by a wire when a body read whole passes `maxBytes` (the connection is closed). */
+export class WireTooLargeError extends Error {
+  readonly code = 'MK_TOO_LARGE'
+}
+
+/** @internal The `content-length` a response announces is above `max` (0: no limit). */
+export function announcedTooLarge(contentLength: string | undefined, max: number): boolean {
+  return max > 0 && contentLength !== undefined && Number(contentLength) > max
+}
+
 /** @internal Thrown by a wire when the connection fails after the response headers arrived. */
 export class WireBodyError extends Error {
   readonly code = 'MK_BODY'
@@ -70,7 +83,8 @@ export async function readText(res: WireResponse): Promise<WireText> {
   try {
     return { status: res.status, headers: res.headers, text: await res.text() }
   } catch (err) {
-    if (TIMEOUT_CODES.has((err as { code?: string }).code ?? '')) throw err
+    const code = (err as { code?: string }).code ?? ''
+    if (TIMEOUT_CODES.has(code) || code === 'MK_TOO_LARGE') throw err
     throw new WireBodyError(String((err as Error).message ?? err), { cause: err })
   }
 }
@@ -81,4 +95,21 @@ export const TIMEOUT_CODES = new Set(['MK_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', '
 /** @internal A body to pipe (not a string or Buffer). */
 export function isStream(v: unknown): v is Readable {
   return typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function'
+}
+
+/** @internal Read a stream whole as text, destroying it once it passes `max` bytes (0: no limit). */
+export async function readBounded(body: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let n = 0
+  for await (const chunk of body) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array)
+    n += b.length
+    if (max > 0 && n > max) {
+      const err = new WireTooLargeError(`the body passed ${max} bytes`)
+      body.destroy(err)
+      throw err
+    }
+    chunks.push(b)
+  }
+  return Buffer.concat(chunks, n).toString()
 }

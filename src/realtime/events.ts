@@ -142,7 +142,7 @@ export class DecodeError extends Error {}
  * ```
  */
 export function decodeEvent(raw: RawWebSocketEvent): RealtimeEvent {
-  const d = raw.data ?? {}
+  const d = typeof raw.data === 'object' && raw.data !== null ? raw.data : {}
   const ev = raw.event
   // Objects are built in one literal each (no spreads): this runs for every frame.
   if (ev === 'posted') {
@@ -214,7 +214,9 @@ export function decodeEvent(raw: RawWebSocketEvent): RealtimeEvent {
 
 function need<T>(event: string, d: Record<string, unknown>, key: string): T {
   const v = json<T>(d[key])
-  if (v === undefined) throw new DecodeError(`${event}: data.${key} is missing or not valid JSON`)
+  // `"null"`, a number or a list is no object either: it would reach listeners as a `Post`.
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new DecodeError(`${event}: data.${key} is missing or not valid JSON`)
   return v
 }
 

@@ -24,6 +24,12 @@ export interface RealtimeOptions {
   backoff?: { initialMs?: number; maxMs?: number }
   /** Timeout of actions awaiting a reply (default 10 000 ms). */
   actionTimeoutMs?: number
+  /**
+   * How long `connect()` waits for the stream to open (a valid `hello`, or a resume) before it
+   * rejects with `TimeoutError` and the client closes (default 30 000 ms). Later reconnects,
+   * once open, are retried for ever.
+   */
+  connectTimeoutMs?: number
 }
 
 /** Events of a {@link RealtimeClient}. */

@@ -8,7 +8,7 @@
 import type WebSocket from 'ws'
 import type { Client } from '../client/client.js'
 import { getCredentials } from '../client/credentials.js'
-import { AuthError } from '../client/errors.js'
+import { AuthError, TimeoutError } from '../client/errors.js'
 import { TypedEmitter } from '../core/emitter.js'
 import type { Logger } from '../core/logger.js'
 import { backoffDelay, sleep } from '../core/time.js'
@@ -76,6 +76,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #logger: Logger
   #saveTimer: NodeJS.Timeout | undefined
   #attempt = 0
+  /** Why the stream is not open yet, for the message of a connect timeout. */
+  #notOpenBecause = 'no answer yet'
   #WS: typeof WebSocket | undefined
 
   constructor(client: Client, options: RealtimeOptions = {}) {
@@ -88,6 +90,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       pingIntervalMs: options.pingIntervalMs ?? 30_000,
       pingTimeoutMs: options.pingTimeoutMs ?? 10_000,
       actionTimeoutMs: options.actionTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       backoff: { initialMs: options.backoff?.initialMs ?? 500, maxMs: options.backoff?.maxMs ?? 30_000 },
     }
     this.onListenerError = err => this.#logger.error({ err }, 'realtime listener threw')
@@ -128,7 +131,29 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       this.#ready = { resolve, reject }
     })
     this.#loop = this.#run()
-    await ready
+    const ms = this.#opts.connectTimeoutMs
+    // A server that never sends a valid hello (another WebSocket service, a proxy) must not
+    // leave connect() pending for ever.
+    const timer = ms > 0 ? setTimeout(() => this.#connectTimedOut(ms), ms) : undefined
+    try {
+      await ready
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #connectTimedOut(ms: number): void {
+    const ready = this.#ready
+    if (!ready) return
+    this.#ready = undefined
+    const { url } = getCredentials(this.#client)
+    ready.reject(
+      new TimeoutError(
+        { method: 'GET', path: '/websocket', timeoutMs: ms },
+        `realtime connect() to ${url.websocket} did not open within ${ms} ms (${this.#notOpenBecause}). Check that the URL is a Mattermost server and that any proxy passes WebSockets through; raise \`connectTimeoutMs\` if the server is slow.`,
+      ),
+    )
+    void this.close()
   }
 
   async #run(): Promise<void> {
@@ -151,6 +176,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           )
           return
         }
+        this.#notOpenBecause = `last attempt: ${String((err as Error).message)}`
         this.#logger.debug({ err: String((err as Error).message) }, 'realtime connection ended')
       }
       if (this.#stopped) break
@@ -198,7 +224,15 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     let pingTimer: NodeJS.Timeout | undefined
     let lastPong = Date.now()
     let helloSeen = false
+    let malformed = 0
     return new Promise<void>((resolve, reject) => {
+      // A frame no Mattermost server sends: logged (warn once per socket, then debug) and
+      // dropped; the socket stays up, so a hostile frame costs nothing but the log line.
+      const ignore = (what: string): void => {
+        const log = malformed++ === 0 ? this.#logger.warn : this.#logger.debug
+        log.call(this.#logger, { frame: what }, 'realtime: malformed frame from the server ignored')
+        this.emit('error', new DecodeError(`Malformed WebSocket frame (${what}); ignored`))
+      }
       const end = (err?: Error): void => {
         clearInterval(pingTimer)
         ws.removeAllListeners()
@@ -226,6 +260,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       ws.on('close', () => end())
       ws.on('open', () => {
         this.#attempt = 0
+        this.#notOpenBecause = 'the WebSocket opened, but no valid hello arrived'
         const liveness = (): void => {
           if (Date.now() - lastPong > this.#opts.pingIntervalMs + this.#opts.pingTimeoutMs) {
             this.#logger.warn({}, 'realtime link silent (no pong); reconnecting')
@@ -264,20 +299,26 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           () => {},
         )
       })
-      ws.on('message', (buf: Buffer) => {
+      ws.on('message', (buf: Buffer, isBinary: boolean) => {
         lastPong = Date.now()
-        let msg: RawWebSocketEvent & RawWebSocketResponse
+        // Mattermost sends JSON text frames only (server/channels/app/platform/web_conn.go).
+        if (isBinary) return ignore('binary')
+        let parsed: unknown
         try {
-          msg = JSON.parse(buf.toString())
+          parsed = JSON.parse(buf.toString())
         } catch {
-          this.emit('error', new DecodeError('Malformed WebSocket frame (not JSON); ignored'))
-          return
+          return ignore('not JSON')
         }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          return ignore(parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed)
+        const msg = parsed as RawWebSocketEvent & RawWebSocketResponse
         if (msg.seq_reply !== undefined && msg.event === undefined) {
           this.#actions.settle(msg)
           return
         }
-        if (typeof msg.event !== 'string') return
+        if (typeof msg.event !== 'string') return ignore('no event and no seq_reply')
+        // Every event of a connection carries its sequence number, hello included (seq 0).
+        if (!Number.isSafeInteger(msg.seq) || msg.seq < 0) return ignore(`${msg.event} without a valid seq`)
         if (msg.event === 'hello') {
           helloSeen = true
           const newId = String(msg.data?.connection_id ?? '')
@@ -378,6 +419,10 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   async close(): Promise<void> {
     this.#stopped = true
     this.#backoff?.abort()
+    // A connect() still waiting settles now, whatever the loop is doing.
+    const ready = this.#ready
+    this.#ready = undefined
+    ready?.reject(new RealtimeClosedError('close() was called before the realtime stream opened'))
     this.#ws?.terminate()
     await this.#loop?.catch(() => {})
     this.#loop = undefined
