@@ -24,18 +24,53 @@ export interface ActionOutput {
 }
 
 /**
- * Answer one client frame. Returns false when the frame is not JSON (the caller closes the
- * socket, as the real server does).
+ * Answer one client frame. Returns false when the frame does not decode into the server's
+ * request struct (the caller closes the socket, as the real server does).
  */
 export function answerAction(store: Store, userId: string, raw: Buffer, out: ActionOutput): boolean {
-  let msg: ActionMessage
+  const msg = decodeRequest(raw)
+  if (!msg) return false
   try {
-    msg = JSON.parse(raw.toString())
+    dispatch(store, userId, msg, out)
   } catch {
-    return false
+    // No frame may take the process down; an action that fails answers as the router's 500.
+    out.reply({
+      status: 'FAIL',
+      seq_reply: typeof msg.seq === 'number' ? msg.seq : 0,
+      error: {
+        id: 'api.web_socket_router.bad_action.app_error',
+        message: '',
+        detailed_error: '',
+        status_code: 500,
+      },
+    })
   }
-  dispatch(store, userId, msg, out)
   return true
+}
+
+/**
+ * platform/web_conn.go readPump decodes each frame into model.WebSocketRequest
+ * (`seq` int64, `action` string, `data` map) and ends the connection when that fails: a
+ * non-object, a wrongly typed field or a binary frame that is not such a request. `null`
+ * (whole or per field) decodes to the zero value, which the router then refuses.
+ */
+function decodeRequest(raw: Buffer): ActionMessage | undefined {
+  let v: unknown
+  try {
+    v = JSON.parse(raw.toString())
+  } catch {
+    return undefined
+  }
+  if (v === null) return {}
+  if (typeof v !== 'object' || Array.isArray(v)) return undefined
+  const m = v as Record<string, unknown>
+  const seq = m.seq ?? undefined
+  const action = m.action ?? undefined
+  const data = m.data ?? undefined
+  if (seq !== undefined && !(typeof seq === 'number' && Number.isSafeInteger(seq))) return undefined
+  if (action !== undefined && typeof action !== 'string') return undefined
+  if (data !== undefined && (typeof data !== 'object' || Array.isArray(data))) return undefined
+  return { seq, action, data: data as Record<string, unknown> | undefined }
 }
 
 function dispatch(store: Store, userId: string, msg: ActionMessage, out: ActionOutput): void {
