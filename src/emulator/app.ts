@@ -6,9 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Post } from '../types/index.js'
 import { sessionForToken } from './auth.js'
+import { decodeJson, fitsShape, type Shape } from './decode.js'
 import type { Hub } from './hub.js'
 import type { Session, Store, StoredUser } from './store.js'
-import { AppError, forbidden, newId, readBody, sendError, sendJson } from './util.js'
+import { AppError, badParam, forbidden, newId, readBody, sendError, sendJson } from './util.js'
+
+/** A `%` not followed by two hex digits (in the path: Go checks the query only when it is parsed). */
+const BAD_ESCAPE = /%(?![0-9a-fA-F]{2})/
 
 /**
  * Feature switches and limits, named and defaulted as in Mattermost's config (except where noted).
@@ -64,7 +68,11 @@ export interface Ctx {
   /** The raw body (read once, up to `limit`, default `MaximumPayloadSizeBytes`, else 413). */
   raw(limit?: number): Promise<Buffer>
   /** The body parsed as JSON; 400 `api.context.invalid_body_param.app_error` when it is not JSON. */
-  json<T = Record<string, unknown>>(): Promise<T>
+  /**
+   * The body decoded as the server's Go decoder would (decode.ts); with a `shape`, a field of
+   * the wrong type is the 400 `invalid_body_param` for `param`, as decoding into a model fails.
+   */
+  json<T = Record<string, unknown>>(shape?: Shape, param?: string): Promise<T>
   /** The authenticated user; throws 401 `api.context.session_expired.app_error` otherwise. */
   user(): StoredUser
 }
@@ -233,6 +241,14 @@ export class App {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newId()
+    // Go's net/http refuses a request-target with a broken %-escape before any handler runs
+    // (url.ParseRequestURI in server.go readRequest): a plain-text 400, and the connection closes.
+    if (BAD_ESCAPE.test((req.url ?? '').split('?')[0]!)) {
+      req.resume()
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
+      res.end('400 Bad Request')
+      return
+    }
     const url = new URL(req.url ?? '/', 'http://x')
     if (this.logRequests) {
       const t0 = Date.now()
@@ -296,7 +312,13 @@ export class App {
       }
       const params: Record<string, string> = {}
       matched.keys.forEach((k, i) => {
-        params[k] = decodeURIComponent(m?.[i + 1] ?? '')
+        // Well-formed escapes of bytes that are not UTF-8 match none of the server's
+        // `[A-Za-z0-9]+` route patterns (api4/api.go), so they are a 404 there too.
+        try {
+          params[k] = decodeURIComponent(m?.[i + 1] ?? '')
+        } catch {
+          throw new AppError(404, 'api.context.404.app_error', 'Sorry, we could not find the page.')
+        }
       })
       const session = this.sessionFor(req)
       const hadToken = !!tokenOf(req)
@@ -325,17 +347,18 @@ export class App {
           rawBody ??= await readBody(req, limit)
           return rawBody
         },
-        async json<T>() {
+        async json<T>(shape?: Shape, param = 'body') {
           const buf = await this.raw()
-          try {
-            return JSON.parse(buf.toString('utf8') || 'null') as T
-          } catch {
+          const decoded = decodeJson(buf.toString('utf8') || 'null')
+          if (!decoded)
             throw new AppError(
               400,
               'api.context.invalid_body_param.app_error',
               'Invalid or missing body in request body.',
             )
-          }
+          // Decoding into the model struct fails on a field of the wrong type (api4 handlers).
+          if (shape && !fitsShape(decoded.value, shape)) throw badParam(param)
+          return decoded.value as T
         },
         user() {
           const u = session && store.users.get(session.userId)

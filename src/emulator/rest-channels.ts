@@ -4,6 +4,7 @@
  */
 import type { Channel } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from './app.js'
+import { CHANNEL } from './decode.js'
 import { systemPost } from './posts.js'
 import { getUserOr404, ownOrAdmin, paginate, readableChannel, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
@@ -76,7 +77,7 @@ export function registerChannels(app: App): void {
   // --- channels ---
   app.route('POST', '/api/v4/channels', async ctx => {
     const me = ctx.user()
-    const b = await ctx.json<Partial<Channel>>()
+    const b = await ctx.json<Partial<Channel>>(CHANNEL, 'channel')
     if (!b || !isValidId(b.team_id)) throw badParam('team_id')
     if (!b.name || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(b.name)) {
       throw new AppError(400, 'model.channel.is_valid.name.app_error', 'Invalid channel name.')
@@ -161,7 +162,7 @@ export function registerChannels(app: App): void {
     const ch = readableChannel(app, ctx, ctx.params.channel_id!)
     const me = ctx.user()
     if (!store.isChannelMember(ch.id, me.id) && !me.roles.includes('system_admin')) throw forbidden()
-    const b = await ctx.json<Partial<Channel>>()
+    const b = await ctx.json<Partial<Channel> | null>(CHANNEL, 'channel')
     const before = { ...ch }
     for (const k of ['display_name', 'name', 'header', 'purpose'] as const)
       if (typeof b?.[k] === 'string') ch[k] = b[k]!

@@ -4,6 +4,7 @@
  */
 import type { Post, PostList, PostProps, Reaction } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin } from './app.js'
+import { PATCH_POST, POST, REACTION } from './decode.js'
 import { applyPostEdit, checkEditableChannel, type EditKind } from './post-edit.js'
 import { createPost, sanitizePost } from './posts.js'
 import { paginate, readableChannel, userParam } from './rest-core.js'
@@ -64,7 +65,7 @@ export function registerPosts(app: App): void {
 
   app.route('POST', '/api/v4/posts', async ctx => {
     const me = ctx.user()
-    const body = await ctx.json<Record<string, unknown>>()
+    const body = await ctx.json<Record<string, unknown>>(POST, 'post')
     if (!body || typeof body !== 'object') throw badParam('post')
     // a system admin may set create_at (imports); for everyone else the server's clock decides
     const post = createPost(app, me, body, { allowCreateAt: isSystemAdmin(me) })
@@ -86,7 +87,7 @@ export function registerPosts(app: App): void {
   // Both validate as a new post does (post-edit.ts): 400 model.post.is_valid.{message_length,file_ids,props}.
   app.route('PUT', '/api/v4/posts/:post_id', async ctx => {
     const p = postOr404(ctx)
-    const b = await ctx.json<Record<string, unknown>>()
+    const b = await ctx.json<Record<string, unknown>>(POST, 'post')
     if (!b || b.id !== p.id) throw badParam('id')
     editable(ctx, p, 'update')
     // A full update (UpdatePost without safeUpdate): message, props, is_pinned and has_reactions
@@ -103,7 +104,7 @@ export function registerPosts(app: App): void {
   })
   app.route('PUT', '/api/v4/posts/:post_id/patch', async ctx => {
     const p = postOr404(ctx)
-    const b = (await ctx.json<Record<string, unknown>>()) ?? {}
+    const b = (await ctx.json<Record<string, unknown> | null>(PATCH_POST, 'post')) ?? {}
     editable(ctx, p, 'patch')
     const changed = applyPostEdit(app, ctx.user().id, p, {
       ...(typeof b.message === 'string' ? { message: b.message } : {}),
@@ -264,7 +265,7 @@ export function registerPosts(app: App): void {
   // --- reactions ---
   app.route('POST', '/api/v4/reactions', async ctx => {
     const me = ctx.user()
-    const b = await ctx.json<Partial<Reaction>>()
+    const b = await ctx.json<Partial<Reaction>>(REACTION, 'reaction')
     if (!b || b.user_id !== me.id) throw badParam('user_id')
     if (!isValidId(b.post_id)) throw badParam('post_id')
     if (!b.emoji_name || b.emoji_name.length > 64 || !/^[a-zA-Z0-9\-+_]+$/.test(b.emoji_name))

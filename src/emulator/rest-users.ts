@@ -3,6 +3,7 @@
  * @module
  */
 import { type App, isSystemAdmin, OK } from './app.js'
+import { fitsShape, LOGIN, PREFERENCE } from './decode.js'
 import { getUserOr404, ownOrAdmin, paginate, publicUser, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
 
@@ -15,7 +16,7 @@ export function registerUsers(app: App): void {
   const { store, hub } = app
   // --- users ---
   app.route('POST', '/api/v4/users/login', async ctx => {
-    const body = await ctx.json<Record<string, string>>()
+    const body = await ctx.json<Record<string, string> | null>(LOGIN, 'login_id')
     const loginId = body?.login_id ?? ''
     const u = body?.id
       ? store.users.get(body.id)
@@ -260,7 +261,7 @@ export function registerUsers(app: App): void {
   app.route('PUT', '/api/v4/users/:user_id/preferences', async ctx => {
     const id = ownOrAdmin(ctx)
     const prefs = await ctx.json<unknown>()
-    if (!Array.isArray(prefs)) throw badParam('preferences')
+    if (!Array.isArray(prefs) || !prefs.every(p => fitsShape(p, PREFERENCE))) throw badParam('preferences')
     if (prefs.some(p => (p as { user_id?: unknown } | null)?.user_id !== id))
       throw new AppError(
         403,

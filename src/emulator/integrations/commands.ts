@@ -5,6 +5,7 @@
  */
 import type { Command, CommandResponse } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
+import { COMMAND } from '../decode.js'
 import { createPost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-core.js'
 import type { StoredUser } from '../store.js'
@@ -177,7 +178,7 @@ export function registerCommands(app: App): void {
   app.route('POST', '/api/v4/commands', async ctx => {
     requireEnabled(config.EnableCommands, DISABLED)
     const me = ctx.user()
-    const b = await ctx.json<Partial<Command>>()
+    const b = await ctx.json<Partial<Command>>(COMMAND, 'command')
     if (!b || typeof b !== 'object' || !isValidId(b.team_id)) throw badParam('team_id')
     if (!store.isTeamMember(b.team_id, me.id) && !isSystemAdmin(me)) throw forbidden()
     const trigger = (typeof b.trigger === 'string' ? b.trigger : '').toLowerCase()
@@ -235,7 +236,7 @@ export function registerCommands(app: App): void {
   app.route('GET', '/api/v4/commands/:command_id', ctx => ({ body: cmdOr404(ctx) }))
   app.route('PUT', '/api/v4/commands/:command_id', async ctx => {
     const c = cmdOr404(ctx)
-    const b = await ctx.json<Partial<Command>>()
+    const b = await ctx.json<Partial<Command>>(COMMAND, 'command')
     // The body is the whole command: its id must be the path's, its team the command's (api4 updateCommand).
     if (!b || typeof b !== 'object' || b.id !== c.id)
       throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid command parameter.')

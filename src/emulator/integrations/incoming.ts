@@ -4,6 +4,7 @@
  */
 import type { Channel, IncomingWebhook } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
+import { decodeJson, fitsShape, INCOMING_WEBHOOK, WEBHOOK_REQUEST } from '../decode.js'
 import { paginate, readableChannel } from '../rest-core.js'
 import {
   AppError,
@@ -46,12 +47,11 @@ function formFields(body: Buffer, contentType: string): Record<string, string> {
 function decodePayload(body: Buffer, contentType: string): Record<string, unknown> {
   const type = contentType.split(';')[0]!.trim()
   const parse = (text: string): Record<string, unknown> => {
-    try {
-      return JSON.parse(text) as Record<string, unknown>
-    } catch {
-      // Real servers retry after escaping raw newlines / tabs inside string values.
-      return JSON.parse(text.replace(/\n/g, '\\n').replace(/\t/g, '\\t')) as Record<string, unknown>
-    }
+    // Real servers retry after escaping raw newlines / tabs inside string values.
+    const v = (decodeJson(text) ?? decodeJson(text.replace(/\n/g, '\\n').replace(/\t/g, '\\t')))?.value
+    // model.IncomingWebhookRequestFromJSON: a field of the wrong type fails the decode.
+    if (!fitsShape(v, WEBHOOK_REQUEST)) throw new Error('not a webhook request')
+    return v
   }
   try {
     if (type === 'application/x-www-form-urlencoded')
@@ -91,7 +91,7 @@ export function registerIncomingWebhooks(app: App): void {
   app.route('POST', '/api/v4/hooks/incoming', async ctx => {
     requireEnabled(config.EnableIncomingWebhooks, DISABLED)
     const me = ctx.user()
-    const b = await ctx.json<Partial<IncomingWebhook>>()
+    const b = await ctx.json<Partial<IncomingWebhook>>(INCOMING_WEBHOOK, 'incoming_webhook')
     if (!b || typeof b !== 'object') throw badParam('incoming_webhook')
     const ch = hookChannel(ctx, b.channel_id)
     let owner = me.id
@@ -137,7 +137,7 @@ export function registerIncomingWebhooks(app: App): void {
   app.route('GET', '/api/v4/hooks/incoming/:hook_id', ctx => ({ body: hookOr404(ctx) }))
   app.route('PUT', '/api/v4/hooks/incoming/:hook_id', async ctx => {
     const h = hookOr404(ctx)
-    const b = await ctx.json<Partial<IncomingWebhook>>()
+    const b = await ctx.json<Partial<IncomingWebhook>>(INCOMING_WEBHOOK, 'incoming_webhook')
     if (!b || typeof b !== 'object') throw badParam('incoming_webhook')
     // The body's id must be the path's id (api4 updateIncomingHook).
     if (b.id !== h.id) throw invalidParam('hook_id')

@@ -5,6 +5,7 @@
  */
 import type { OutgoingWebhook, Post } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
+import { OUTGOING_WEBHOOK } from '../decode.js'
 import { paginate } from '../rest-core.js'
 import type { StoredUser } from '../store.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from '../util.js'
@@ -94,7 +95,7 @@ export function registerOutgoingWebhooks(app: App): void {
   app.route('POST', '/api/v4/hooks/outgoing', async ctx => {
     requireEnabled(config.EnableOutgoingWebhooks, DISABLED)
     const me = ctx.user()
-    const b = await ctx.json<Partial<OutgoingWebhook>>()
+    const b = await ctx.json<Partial<OutgoingWebhook>>(OUTGOING_WEBHOOK, 'outgoing_webhook')
     if (!b || typeof b !== 'object') throw badParam('outgoing_webhook')
     if (!isValidId(b.team_id)) throw badParam('team_id')
     if (!store.isTeamMember(b.team_id, me.id) && !isSystemAdmin(me)) throw forbidden()
@@ -149,7 +150,7 @@ export function registerOutgoingWebhooks(app: App): void {
     requireEnabled(config.EnableOutgoingWebhooks, DISABLED)
     ctx.user()
     if (!isValidId(ctx.params.hook_id)) throw badUrlParam('hook_id')
-    const b = await ctx.json<Partial<OutgoingWebhook>>()
+    const b = await ctx.json<Partial<OutgoingWebhook>>(OUTGOING_WEBHOOK, 'outgoing_webhook')
     if (!b || typeof b !== 'object') throw badParam('outgoing_webhook')
     if (b.id !== ctx.params.hook_id)
       throw new AppError(400, 'api.context.invalid_param.app_error', 'Invalid hook_id parameter.')
