@@ -393,7 +393,7 @@ export class App {
       if (res.headersSent) return void res.end()
       if (err instanceof AppError) this.reply(res, err, requestId)
       else {
-        this.log(`emulator: internal error on ${req.method} ${path}: ${(err as Error).message}`)
+        this.log(`emulator: internal error on ${req.method} ${path}: ${(err as Error).stack}`)
         this.reply(
           res,
           new AppError(500, 'api.emulator.internal', 'Internal error.', (err as Error).message),

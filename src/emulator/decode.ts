@@ -5,8 +5,13 @@
  * @module
  */
 
-/** encoding/json's scanner refuses values nested deeper than this (maxNestingDepth). */
-const MAX_DEPTH = 10_000
+/**
+ * encoding/json's scanner refuses values nested deeper than 10000 (maxNestingDepth). V8's
+ * JSON.stringify overflows its stack a few thousand levels down, and every stored value is
+ * stringified again (replies, events, persist), so the emulator stops at 1000: stricter than
+ * the server, never a 500 (docs/decisions.md).
+ */
+const MAX_DEPTH = 1000
 
 /** What a model field accepts. `null` is always accepted: Go leaves the zero value. */
 export type FieldKind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'strings' | 'objects'
