@@ -308,6 +308,14 @@ export function registerChannels(app: App): void {
     if (!store.isChannelMember(ch.id, id))
       throw notFound('app.channel.get_member.missing.app_error', 'channel member')
     const u = store.users.get(id)!
+    // app/channel.go removeUserFromChannel: nobody but a guest leaves or is removed from the
+    // default channel; LeaveChannel goes through the same check, so both answer this 400.
+    if (ch.name === 'town-square' && !u.roles.split(' ').includes('system_guest'))
+      throw new AppError(
+        400,
+        'api.channel.remove.default.app_error',
+        'Unable to remove user from the default channel town-square.',
+      )
     if (ch.type === 'O' || ch.type === 'P') {
       if (id === me.id)
         systemPost(app, me, ch.id, 'system_leave_channel', `@${me.username} left the channel.`, {
