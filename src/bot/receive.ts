@@ -4,6 +4,7 @@
  * @module
  */
 import type { Client } from '../client/client.js'
+import { ForbiddenError } from '../client/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { ReceiverEvent, ReceiverReply } from '../http/receiver.js'
 import { respond } from '../http/respond.js'
@@ -97,7 +98,19 @@ export async function registerCommands(o: {
   learn(token: string): void
 }): Promise<void> {
   for (const team of o.teams) {
-    const existing = await o.client.commands.list(team.id, { customOnly: true })
+    let existing: Awaited<ReturnType<Client['commands']['list']>>
+    try {
+      existing = await o.client.commands.list(team.id, { customOnly: true })
+    } catch (err) {
+      // A default server keeps integrations to team and system admins (model/role.go): the bot
+      // still runs, and says how to let it register its commands.
+      if (!(err instanceof ForbiddenError)) throw err
+      o.log.warn(
+        { team: team.name, commands: [...o.commands.keys()] },
+        `not registering slash commands in team ${team.name}: the bot lacks manage_slash_commands there; make it a team admin (or set EnableOnlyAdminIntegrations false), or register them by hand pointing at ${o.url} and pass their tokens as commandTokens`,
+      )
+      continue
+    }
     for (const [trigger, spec] of o.commands) {
       const body = {
         trigger,

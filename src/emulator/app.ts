@@ -26,6 +26,11 @@ const BAD_ESCAPE = /%(?![0-9a-fA-F]{2})/
 export interface EmulatorConfig {
   /** Slash commands (default true). */
   EnableCommands: boolean
+  /**
+   * Only team and system admins manage slash commands and webhooks (default true, as a fresh
+   * server's roles; false gives team members their own, as `EnableOnlyAdminIntegrations: false`).
+   */
+  EnableOnlyAdminIntegrations: boolean
   /** Incoming webhooks (default true). */
   EnableIncomingWebhooks: boolean
   /** Outgoing webhooks (default true). */

@@ -142,6 +142,28 @@ export const REACTION: Shape = {
 export const PREFERENCE: Shape = { user_id: 'string', category: 'string', name: 'string', value: 'string' }
 
 /** api4/user.go login: a map[string]string */
+/** model.UserPatch: the fields a user patch may change. */
+export const USER_PATCH: Shape = {
+  username: 'string',
+  password: 'string',
+  nickname: 'string',
+  first_name: 'string',
+  last_name: 'string',
+  position: 'string',
+  email: 'string',
+  props: 'object',
+  notify_props: 'object',
+  locale: 'string',
+  timezone: 'object',
+}
+
+/** model.SchemeRoles. */
+export const SCHEME_ROLES: Shape = {
+  scheme_admin: 'boolean',
+  scheme_user: 'boolean',
+  scheme_guest: 'boolean',
+}
+
 export const LOGIN: Shape = {
   id: 'string',
   login_id: 'string',

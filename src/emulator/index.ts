@@ -46,6 +46,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const store = new Store()
   const config: EmulatorConfig = {
     EnableCommands: true,
+    EnableOnlyAdminIntegrations: true,
     EnableIncomingWebhooks: true,
     EnableOutgoingWebhooks: true,
     EnableUserAccessTokens: false,
@@ -158,6 +159,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       owner_id: admin.id,
     })
     store.addTeamMember(team.id, botUser.id)
+    // Integrations are for team admins (role.go); an admin would promote a bot that registers
+    // its own slash commands, so the seed does.
+    store.setTeamAdmin(team.id, botUser.id, true)
     const bot = toSeedUser(botUser, createToken(app, botUser.id, 'matterkit seed').token!)
     const ch = (name: string, display: string, type: 'O' | 'P', members: string[]): SeedChannel => {
       const c = store.createChannel({

@@ -468,7 +468,8 @@ function read(store: Store, kind: Kind, key: string): unknown {
     case 'team':
       return store.teams.get(key)
     case 'teamMember':
-      return store.isTeamMember(a, b) ? 1 : undefined
+      // 1 a member, 2 a member with team_admin
+      return store.isTeamMember(a, b) ? (store.teamAdmins.has(key) ? 2 : 1) : undefined
     case 'channel':
       return store.channels.get(key)
     case 'channelMember':
@@ -517,9 +518,10 @@ function load(store: Store, dir: string, rows: Loaded[]): void {
     store.teams.set(k, t)
     store.teamMembers.set(k, new Set())
   })
-  each<number>('teamMember', k => {
+  each<number>('teamMember', (k, v) => {
     const [t = '', u = ''] = k.split(':')
     store.teamMembers.get(t)?.add(u)
+    if (v === 2) store.teamAdmins.add(k)
   })
   each<import('../types/index.js').Channel>('channel', (_, c) => store.putChannel(c))
   each<import('../types/index.js').ChannelMember>('channelMember', (_, m) =>

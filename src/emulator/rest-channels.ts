@@ -4,7 +4,7 @@
  */
 import type { Channel } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from './app.js'
-import { CHANNEL } from './decode.js'
+import { CHANNEL, SCHEME_ROLES } from './decode.js'
 import { systemPost } from './posts.js'
 import { getUserOr404, ownOrAdmin, paginate, readableChannel, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
@@ -381,6 +381,22 @@ export function registerChannels(app: App): void {
     const id = userParam(ctx)
     if (!store.isTeamMember(t.id, id)) throw notFound('app.team.get_member.missing.app_error', 'team member')
     return { body: store.teamMember(t.id, id) }
+  })
+  // api4/team.go updateTeamMemberSchemeRoles: manage_team_roles (team and system admins).
+  app.route('PUT', '/api/v4/teams/:team_id/members/:user_id/schemeRoles', async ctx => {
+    const t = teamOr404(ctx, ctx.params.team_id!)
+    const id = userParam(ctx)
+    const b = await ctx.json<{ scheme_admin?: boolean } | null>(SCHEME_ROLES, 'scheme_roles')
+    const me = ctx.user()
+    if (!store.isTeamAdmin(t.id, me.id)) throw forbidden()
+    if (!store.isTeamMember(t.id, id)) throw notFound('app.team.get_member.missing.app_error', 'team member')
+    store.setTeamAdmin(t.id, id, b?.scheme_admin === true)
+    hub.broadcast(
+      'memberrole_updated',
+      { member: JSON.stringify(store.teamMember(t.id, id)) },
+      { user_id: id },
+    )
+    return OK
   })
   // Public channels of a team (private ones need the team-admin listing, not emulated).
   app.route('GET', '/api/v4/teams/:team_id/channels', ctx => {

@@ -266,10 +266,17 @@ export function registerPosts(app: App): void {
   app.route('POST', '/api/v4/reactions', async ctx => {
     const me = ctx.user()
     const b = await ctx.json<Partial<Reaction>>(REACTION, 'reaction')
-    if (!b || b.user_id !== me.id) throw badParam('user_id')
-    if (!isValidId(b.post_id)) throw badParam('post_id')
-    if (!b.emoji_name || b.emoji_name.length > 64 || !/^[a-zA-Z0-9\-+_]+$/.test(b.emoji_name))
-      throw badParam('emoji_name')
+    // api4/reaction.go saveReaction: ids and name first (400), then "only as yourself" (403).
+    if (!b || !isValidId(b.user_id) || !isValidId(b.post_id) || !b.emoji_name || b.emoji_name.length > 64)
+      throw new AppError(400, 'api.reaction.save_reaction.invalid.app_error', 'Unable to save reaction.')
+    if (b.user_id !== me.id)
+      throw new AppError(
+        403,
+        'api.reaction.save_reaction.user_id.app_error',
+        'You can only save reactions as yourself.',
+      )
+    if (!/^[a-zA-Z0-9\-+_]+$/.test(b.emoji_name))
+      throw new AppError(400, 'model.reaction.is_valid.emoji_name.app_error', 'Invalid emoji name.')
     const p = postOr404(ctx, b.post_id)
     const listR = store.reactions.get(p.id) ?? []
     let r = listR.find(x => x.user_id === me.id && x.emoji_name === b.emoji_name)
@@ -292,7 +299,8 @@ export function registerPosts(app: App): void {
       store.touch('post', p.id)
       hub.broadcast('reaction_added', { reaction: JSON.stringify(r) }, { channel_id: p.channel_id })
     }
-    return { status: 201, body: r }
+    // saveReaction encodes the reaction without WriteHeader: 200, not the API reference's 201.
+    return { body: r }
   })
   app.route('POST', '/api/v4/posts/ids/reactions', async ctx => {
     ctx.user()

@@ -3,8 +3,8 @@
  * @module
  */
 import { type App, isSystemAdmin, OK } from './app.js'
-import { fitsShape, LOGIN, PREFERENCE } from './decode.js'
-import { getUserOr404, ownOrAdmin, paginate, publicUser, userParam } from './rest-helpers.js'
+import { fitsShape, LOGIN, PREFERENCE, USER_PATCH } from './decode.js'
+import { getUserOr404, ownOrAdmin, paginate, publicUser, sendUserUpdated, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
 
 const PIXEL = Buffer.from(
@@ -157,6 +157,44 @@ export function registerUsers(app: App): void {
     }
   })
   app.route('GET', '/api/v4/users/:user_id', ctx => ({ body: publicUser(getUserOr404(app, userParam(ctx))) }))
+  // api4/user.go patchUser: decode, then edit_other_users (403) unless it is yourself, then the
+  // system-admin guard; app/user.go PatchUser applies the non-nil fields and IsValid checks them.
+  app.route('PUT', '/api/v4/users/:user_id/patch', async ctx => {
+    const id = userParam(ctx)
+    const patch = await ctx.json<Record<string, unknown> | null>(USER_PATCH, 'user')
+    const me = ctx.user()
+    if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
+    const u = getUserOr404(app, id)
+    if (isSystemAdmin(u) && !isSystemAdmin(me)) throw forbidden()
+    const next = { ...u }
+    for (const [k, v] of Object.entries(patch ?? {}))
+      if (v !== null && k in USER_PATCH && k !== 'password') (next as Record<string, unknown>)[k] = v
+    if (next.username !== u.username) {
+      if (!/^[a-z][a-z0-9.\-_]{2,21}$/.test(next.username))
+        throw new AppError(400, 'model.user.is_valid.username.app_error', 'Invalid username.')
+      if ([...store.users.values()].some(o => o.username === next.username))
+        throw new AppError(
+          400,
+          'app.user.save.username_exists.app_error',
+          'An account with that username already exists.',
+        )
+    }
+    if (next.email !== u.email) {
+      if (!/^[^@\s]+@[^@\s]+$/.test(next.email) || next.email.length > 128)
+        throw new AppError(400, 'model.user.is_valid.email.app_error', 'Invalid email.')
+      if ([...store.users.values()].some(o => o.email === next.email))
+        throw new AppError(
+          400,
+          'app.user.save.email_exists.app_error',
+          'An account with that email already exists.',
+        )
+    }
+    next.update_at = store.now()
+    Object.assign(u, next)
+    store.touch('user', u.id)
+    sendUserUpdated(app, u)
+    return { body: publicUser(u) }
+  })
   app.route('GET', '/api/v4/users/:user_id/status', ctx => {
     const id = userParam(ctx)
     getUserOr404(app, id)

@@ -33,6 +33,8 @@ export class Store {
   bots = new Map<string, BotAccount>()
   teams = new Map<string, Team>()
   teamMembers = new Map<string, Set<string>>() // team → users
+  /** `team:user` keys of members with the team_admin role (system admins have it implicitly). */
+  teamAdmins = new Set<string>()
   channels = new Map<string, Channel>()
   channelMembers = new Map<string, Map<string, ChannelMember>>() // channel → user → member
   posts = new Map<string, Post>()
@@ -189,11 +191,28 @@ export class Store {
   }
 
   removeTeamMember(teamId: string, userId: string): void {
+    this.teamAdmins.delete(`${teamId}:${userId}`)
     if (this.teamMembers.get(teamId)?.delete(userId)) this.touch('teamMember', `${teamId}:${userId}`)
   }
 
+  /** Give or take a member's team_admin role (`PUT /teams/{id}/members/{id}/schemeRoles`). */
+  setTeamAdmin(teamId: string, userId: string, admin: boolean): void {
+    const key = `${teamId}:${userId}`
+    if (admin) this.teamAdmins.add(key)
+    else this.teamAdmins.delete(key)
+    this.touch('teamMember', key)
+  }
+
+  /** Whether the user holds team_admin in the team, by role or as a system admin. */
+  isTeamAdmin(teamId: string, userId: string): boolean {
+    return (
+      this.teamAdmins.has(`${teamId}:${userId}`) ||
+      (this.users.get(userId)?.roles.split(' ').includes('system_admin') ?? false)
+    )
+  }
+
   teamMember(teamId: string, userId: string): TeamMember {
-    const admin = this.users.get(userId)?.roles.includes('system_admin') ?? false
+    const admin = this.isTeamAdmin(teamId, userId)
     return {
       team_id: teamId,
       user_id: userId,

@@ -293,6 +293,49 @@ describe('slash commands are not repointed at a loopback URL', () => {
 
   // The bot must believe the server is elsewhere while every byte stays on loopback: Linux
   // connects `0.0.0.0` to this machine, and the predicate (rightly) does not call it loopback.
+  it('a bot that may not manage slash commands still starts, answers, and says how to fix it', async () => {
+    const strict = await startEmulator()
+    // a default server: integrations are for team admins, and this bot is none
+    const bot = strict.seed.users.bot
+    const demoted = await fetch(
+      `${strict.url}/api/v4/teams/${strict.seed.team.id}/members/${bot.id}/schemeRoles`,
+      {
+        method: 'PUT',
+        headers: {
+          Authorization: `Bearer ${strict.seed.users.admin.token}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ scheme_admin: false, scheme_user: true }),
+      },
+    )
+    expect(demoted.status).toBe(200)
+    const warnings: string[] = []
+    const log = { ...quiet, warn: (_o: unknown, m?: string) => void warnings.push(String(m)) }
+    const b = new Bot({ url: strict.url, token: bot.token, logger: log })
+    b.command('hello', () => 'hi')
+    b.message('ping', ctx => ctx.reply('pong'))
+    const human = new Client({ url: strict.url, token: strict.seed.users.alice.token })
+    try {
+      await b.start()
+      expect(warnings.some(w => w.includes('lacks manage_slash_commands'))).toBe(true)
+      const town = strict.seed.channels.townSquare.id
+      const asked = await human.posts.create({ channel_id: town, message: 'ping' })
+      const answered = async () => {
+        for (let i = 0; i < 200; i++) {
+          const { posts } = await human.posts.forChannel(town, { since: asked.create_at })
+          if (Object.values(posts).some(p => p.message === 'pong')) return true
+          await new Promise(r => setTimeout(r, 25))
+        }
+        return false
+      }
+      expect(await answered()).toBe(true)
+    } finally {
+      await b.stop({ timeout: 1000 })
+      await human.close()
+      await strict.stop()
+    }
+  })
+
   it('without publicUrl, a server it cannot tell is local keeps its command URL and the bot warns', async () => {
     const remote = await startEmulator()
     const url = `http://0.0.0.0:${new URL(remote.url).port}`

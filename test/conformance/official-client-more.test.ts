@@ -19,7 +19,9 @@ import { officialClients } from './setup.js'
 
 let emu: Emulator
 beforeAll(async () => {
-  emu = await startEmulator({ config: { EnableBotAccountCreation: true } })
+  emu = await startEmulator({
+    config: { EnableBotAccountCreation: true, EnableOnlyAdminIntegrations: false },
+  })
 })
 afterAll(() => emu.stop())
 const { client } = officialClients(() => emu)

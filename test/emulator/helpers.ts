@@ -1,9 +1,15 @@
 /** Test helpers: a seeded emulator, and raw HTTP and WebSocket access to it (no matterkit client code). */
 import WebSocket from 'ws'
-import { type Emulator, startEmulator } from '../../src/emulator/index.js'
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON in tests
 type Json = any
+
+/**
+ * Options for suites about integration rules, where alice (a plain member) owns commands and
+ * webhooks: a server with `EnableOnlyAdminIntegrations` off lets members manage their own.
+ */
+export const MEMBER_INTEGRATIONS: EmulatorOptions = { config: { EnableOnlyAdminIntegrations: false } }
 
 /** An emulator and its seed by the short names the tests use: user tokens and team / channel ids. */
 export interface Seeded {
@@ -21,8 +27,8 @@ export interface Seeded {
 }
 
 /** Start an emulator and name its seed; destructure what a test file needs. */
-export async function startSeeded(): Promise<Seeded> {
-  const emu = await startEmulator()
+export async function startSeeded(opts: EmulatorOptions = {}): Promise<Seeded> {
+  const emu = await startEmulator(opts)
   const { users, team, channels } = emu.seed
   return {
     emu,

@@ -1,7 +1,7 @@
 // Slash commands, rule by rule: registration, the request to the command URL, the response.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../src/emulator/index.js'
-import { api, Sock, startSeeded } from './helpers.js'
+import { api, MEMBER_INTEGRATIONS, Sock, startSeeded } from './helpers.js'
 import { HookServer } from './hookserver.js'
 
 let emu: Emulator
@@ -10,7 +10,7 @@ let alice: string
 let team: string
 let town: string
 beforeAll(async () => {
-  ;({ emu, alice, team, town } = await startSeeded())
+  ;({ emu, alice, team, town } = await startSeeded(MEMBER_INTEGRATIONS))
   hs = await HookServer.start()
 })
 afterAll(async () => {

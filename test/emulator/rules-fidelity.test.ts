@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import { api, Sock, settle, startSeeded } from './helpers.js'
+import { api, MEMBER_INTEGRATIONS, Sock, settle, startSeeded } from './helpers.js'
 
 let emu: Emulator
 let admin: string
@@ -14,7 +14,7 @@ let bob: string
 let team: string
 let town: string
 beforeAll(async () => {
-  ;({ emu, admin, alice, bob, team, town } = await startSeeded())
+  ;({ emu, admin, alice, bob, team, town } = await startSeeded(MEMBER_INTEGRATIONS))
 })
 afterAll(() => emu.stop())
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../src/emulator/index.js'
 import { ageTrigger } from '../../src/emulator/integrations/index.js'
-import { api, Sock, settle, startSeeded } from './helpers.js'
+import { api, MEMBER_INTEGRATIONS, Sock, settle, startSeeded } from './helpers.js'
 import { HookServer } from './hookserver.js'
 
 let emu: Emulator
@@ -12,7 +12,7 @@ let alice: string
 let bob: string
 let town: string
 beforeAll(async () => {
-  ;({ emu, bot, alice, bob, town } = await startSeeded())
+  ;({ emu, bot, alice, bob, town } = await startSeeded(MEMBER_INTEGRATIONS))
   hs = await HookServer.start()
 })
 afterAll(async () => {

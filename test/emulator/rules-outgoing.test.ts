@@ -1,7 +1,7 @@
 // Outgoing webhooks, rule by rule (management and the calls to callback URLs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../src/emulator/index.js'
-import { api, Sock, settle, startSeeded } from './helpers.js'
+import { api, MEMBER_INTEGRATIONS, Sock, settle, startSeeded } from './helpers.js'
 import { HookServer } from './hookserver.js'
 
 let emu: Emulator
@@ -13,7 +13,7 @@ let town: string
 let off: string
 let priv: string
 beforeAll(async () => {
-  ;({ emu, alice, bob, team, town, off, priv } = await startSeeded())
+  ;({ emu, alice, bob, team, town, off, priv } = await startSeeded(MEMBER_INTEGRATIONS))
   hs = await HookServer.start()
 })
 afterAll(async () => {

@@ -6,6 +6,7 @@
 import type { Command, CommandResponse } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
 import { COMMAND } from '../decode.js'
+import { hasTeamPermission, requireTeamPermission } from '../permissions.js'
 import { createPost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-core.js'
 import type { StoredUser } from '../store.js'
@@ -144,7 +145,14 @@ export function registerCommands(app: App): void {
     for (const extra of r.extra_responses ?? []) apply(user, channelId, rootId, extra, cmd)
   }
 
-  const canManage = (me: StoredUser, c: Command): boolean => c.creator_id === me.id || isSystemAdmin(me)
+  // api4/command.go: your own commands need manage_slash_commands, others' manage_others_….
+  const canManage = (me: StoredUser, c: Command): boolean =>
+    hasTeamPermission(
+      app,
+      me,
+      c.team_id,
+      c.creator_id === me.id ? 'manage_slash_commands' : 'manage_others_slash_commands',
+    )
   const cmdOr404 = (ctx: Ctx): Command => {
     requireEnabled(config.EnableCommands, DISABLED)
     const me = ctx.user()
@@ -181,6 +189,7 @@ export function registerCommands(app: App): void {
     const b = await ctx.json<Partial<Command>>(COMMAND, 'command')
     if (!b || typeof b !== 'object' || !isValidId(b.team_id)) throw badParam('team_id')
     if (!store.isTeamMember(b.team_id, me.id) && !isSystemAdmin(me)) throw forbidden()
+    requireTeamPermission(app, me, b.team_id, 'manage_slash_commands')
     const trigger = (typeof b.trigger === 'string' ? b.trigger : '').toLowerCase()
     clash(b.team_id, trigger)
     validate({ ...b, trigger })
@@ -214,6 +223,8 @@ export function registerCommands(app: App): void {
     const teamId = ctx.query.get('team_id') ?? ''
     if (!isValidId(teamId)) throw badParam('team_id')
     if (!store.isTeamMember(teamId, me.id) && !isSystemAdmin(me)) throw forbidden()
+    if (ctx.query.get('custom_only') === 'true')
+      requireTeamPermission(app, me, teamId, 'manage_slash_commands')
     const list = [...store.commands.values()].filter(c => c.team_id === teamId && !c.delete_at)
     return {
       body: list.map(c =>

@@ -5,6 +5,7 @@
 import type { Channel, IncomingWebhook } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
 import { decodeJson, fitsShape, INCOMING_WEBHOOK, WEBHOOK_REQUEST } from '../decode.js'
+import { hasTeamPermission, requireTeamPermission } from '../permissions.js'
 import { paginate, readableChannel } from '../rest-core.js'
 import {
   AppError,
@@ -77,7 +78,9 @@ export function registerIncomingWebhooks(app: App): void {
     if (!isValidId(ctx.params.hook_id)) throw badUrlParam('hook_id')
     const h = store.incomingHooks.get(ctx.params.hook_id)
     if (!h || h.delete_at) throw notFound('app.webhooks.get_incoming.app_error', 'webhook')
-    if (h.user_id !== me.id && !isSystemAdmin(me)) throw forbidden()
+    // api4/webhook.go: manage_incoming_webhooks in the hook's team, and manage_others_… for others'
+    requireTeamPermission(app, me, h.team_id, 'manage_incoming_webhooks')
+    if (h.user_id !== me.id) requireTeamPermission(app, me, h.team_id, 'manage_others_incoming_webhooks')
     return h
   }
   const hookChannel = (ctx: Ctx, channelId: unknown): Channel => {
@@ -94,9 +97,10 @@ export function registerIncomingWebhooks(app: App): void {
     const b = await ctx.json<Partial<IncomingWebhook>>(INCOMING_WEBHOOK, 'incoming_webhook')
     if (!b || typeof b !== 'object') throw badParam('incoming_webhook')
     const ch = hookChannel(ctx, b.channel_id)
+    requireTeamPermission(app, me, ch.team_id, 'manage_incoming_webhooks')
     let owner = me.id
     if (b.user_id && b.user_id !== me.id) {
-      if (!isSystemAdmin(me)) throw forbidden()
+      requireTeamPermission(app, me, ch.team_id, 'manage_others_incoming_webhooks')
       if (!store.users.get(b.user_id)) throw notFound('app.user.missing_account.const', 'user')
       owner = b.user_id
     }
@@ -125,9 +129,14 @@ export function registerIncomingWebhooks(app: App): void {
     requireEnabled(config.EnableIncomingWebhooks, DISABLED)
     const me = ctx.user()
     const teamId = ctx.query.get('team_id')
-    if (teamId && !store.isTeamMember(teamId, me.id) && !isSystemAdmin(me)) throw forbidden()
+    // getIncomingHooks: the team's permission with team_id, else the system-wide one (admins)
+    if (teamId) requireTeamPermission(app, me, teamId, 'manage_incoming_webhooks')
+    else if (!isSystemAdmin(me)) throw forbidden()
     const all = [...store.incomingHooks.values()].filter(
-      h => !h.delete_at && (!teamId || h.team_id === teamId) && (h.user_id === me.id || isSystemAdmin(me)),
+      h =>
+        !h.delete_at &&
+        (!teamId || h.team_id === teamId) &&
+        (h.user_id === me.id || hasTeamPermission(app, me, h.team_id, 'manage_others_incoming_webhooks')),
     )
     const page = paginate(ctx, all)
     if (ctx.query.get('include_total_count') === 'true')

@@ -6,6 +6,7 @@
 import type { OutgoingWebhook, Post } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
 import { OUTGOING_WEBHOOK } from '../decode.js'
+import { hasTeamPermission, requireTeamPermission } from '../permissions.js'
 import { paginate } from '../rest-core.js'
 import type { StoredUser } from '../store.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from '../util.js'
@@ -50,7 +51,9 @@ export function registerOutgoingWebhooks(app: App): void {
     const h = store.outgoingHooks.get(ctx.params.hook_id)
     if (!h || h.delete_at) throw notFound('app.webhooks.get_outgoing.app_error', 'webhook')
     if (!store.isTeamMember(h.team_id, me.id) && !isSystemAdmin(me)) throw forbidden()
-    if (h.creator_id !== me.id && !isSystemAdmin(me)) throw forbidden()
+    // api4/webhook.go: manage_outgoing_webhooks in the team, and manage_others_… for others'
+    requireTeamPermission(app, me, h.team_id, 'manage_outgoing_webhooks')
+    if (h.creator_id !== me.id) requireTeamPermission(app, me, h.team_id, 'manage_others_outgoing_webhooks')
     return h
   }
   /** The channel rules of Create/UpdateOutgoingWebhook; `update` changes ids and statuses. */
@@ -99,9 +102,10 @@ export function registerOutgoingWebhooks(app: App): void {
     if (!b || typeof b !== 'object') throw badParam('outgoing_webhook')
     if (!isValidId(b.team_id)) throw badParam('team_id')
     if (!store.isTeamMember(b.team_id, me.id) && !isSystemAdmin(me)) throw forbidden()
+    requireTeamPermission(app, me, b.team_id, 'manage_outgoing_webhooks')
     let creator = me.id
     if (b.creator_id && b.creator_id !== me.id) {
-      if (!isSystemAdmin(me)) throw forbidden()
+      requireTeamPermission(app, me, b.team_id, 'manage_others_outgoing_webhooks')
       if (!store.users.get(b.creator_id)) throw notFound('app.user.missing_account.const', 'user')
       creator = b.creator_id
     }
@@ -135,13 +139,16 @@ export function registerOutgoingWebhooks(app: App): void {
     const me = ctx.user()
     const channelId = ctx.query.get('channel_id')
     const teamId = ctx.query.get('team_id')
+    // getOutgoingHooks: the channel's team permission, the team's, or the system-wide one (admins)
+    const scope = channelId ? store.channels.get(channelId)?.team_id : teamId
     if (channelId && !store.isChannelMember(channelId, me.id) && !isSystemAdmin(me)) throw forbidden()
-    if (!channelId && teamId && !store.isTeamMember(teamId, me.id) && !isSystemAdmin(me)) throw forbidden()
+    if (scope) requireTeamPermission(app, me, scope, 'manage_outgoing_webhooks')
+    else if (!isSystemAdmin(me)) throw forbidden()
     const list = [...store.outgoingHooks.values()].filter(
       h =>
         !h.delete_at &&
         (channelId ? h.channel_id === channelId : !teamId || h.team_id === teamId) &&
-        (h.creator_id === me.id || isSystemAdmin(me)),
+        (h.creator_id === me.id || hasTeamPermission(app, me, h.team_id, 'manage_others_outgoing_webhooks')),
     )
     return { body: paginate(ctx, list) }
   })
