@@ -5,35 +5,9 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { FileInfo } from '../types/index.js'
 import type { App, Ctx } from './app.js'
+import { MultipartError, parseMultipart } from './multipart.js'
 import { readableChannel } from './rest-core.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
-
-/** Parse a multipart/form-data body (the emulator buffers; fine for tests). */
-function parseMultipart(
-  body: Buffer,
-  contentType: string,
-): Array<{ name: string; filename?: string; data: Buffer }> {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType)
-  if (!boundary) throw badParam('boundary')
-  const delim = Buffer.from(`--${boundary[1] ?? boundary[2]}`)
-  const parts: Array<{ name: string; filename?: string; data: Buffer }> = []
-  let pos = body.indexOf(delim)
-  while (pos >= 0) {
-    const start = pos + delim.length
-    if (body.subarray(start, start + 2).toString() === '--') break
-    const headEnd = body.indexOf('\r\n\r\n', start)
-    if (headEnd < 0) break
-    const head = body.subarray(start, headEnd).toString()
-    const next = body.indexOf(delim, headEnd)
-    if (next < 0) break
-    const data = body.subarray(headEnd + 4, next - 2)
-    const name = /name="([^"]*)"/i.exec(head)?.[1] ?? ''
-    const filename = /filename="([^"]*)"/i.exec(head)?.[1]
-    parts.push({ name, ...(filename !== undefined ? { filename } : {}), data })
-    pos = next
-  }
-  return parts
-}
 
 const MIME: Record<string, string> = {
   txt: 'text/plain',
@@ -109,7 +83,19 @@ export function registerFiles(app: App): void {
       )
     const body = await ctx.raw(app.config.MaxFileSize + 64 * 1024)
     if (ct.startsWith('multipart/form-data')) {
-      const parts = parseMultipart(body, ct)
+      let parts: ReturnType<typeof parseMultipart>
+      try {
+        parts = parseMultipart(body, ct)
+      } catch (err) {
+        if (!(err instanceof MultipartError)) throw err
+        // api4/file.go: a body the multipart reader rejects is this 400, nothing is saved
+        throw new AppError(
+          400,
+          'api.file.upload_file.read_request.app_error',
+          'Unable to upload file(s). Error reading or parsing request data.',
+          err.message,
+        )
+      }
       const channelId =
         parts.find(p => p.name === 'channel_id')?.data.toString() ?? ctx.query.get('channel_id') ?? ''
       const clientIds = parts.filter(p => p.name === 'client_ids').map(p => p.data.toString())

@@ -5,6 +5,7 @@
 import type { Channel, IncomingWebhook } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
 import { decodeJson, fitsShape, INCOMING_WEBHOOK, WEBHOOK_REQUEST } from '../decode.js'
+import { parseMultipart } from '../multipart.js'
 import { hasTeamPermission, requireTeamPermission } from '../permissions.js'
 import { paginate, readableChannel } from '../rest-core.js'
 import {
@@ -29,21 +30,6 @@ function badUsername(): AppError {
   return new AppError(400, 'api.incoming_webhook.invalid_username.app_error', 'Invalid username.')
 }
 
-/** Fields of a multipart/form-data body (text parts only). */
-function formFields(body: Buffer, contentType: string): Record<string, string> {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType)
-  const out: Record<string, string> = {}
-  if (!boundary) return out
-  const parts = body.toString('utf8').split(`--${boundary[1] ?? boundary[2]}`)
-  for (const part of parts) {
-    const i = part.indexOf('\r\n\r\n')
-    if (i < 0) continue
-    const name = /name="([^"]*)"/i.exec(part.slice(0, i))?.[1]
-    if (name) out[name] = part.slice(i + 4).replace(/\r\n$/, '')
-  }
-  return out
-}
-
 /** Decode an incoming-webhook body as the real server does (JSON, `payload=` form, multipart). */
 function decodePayload(body: Buffer, contentType: string): Record<string, unknown> {
   const type = contentType.split(';')[0]!.trim()
@@ -58,7 +44,10 @@ function decodePayload(body: Buffer, contentType: string): Record<string, unknow
     if (type === 'application/x-www-form-urlencoded')
       return parse(new URLSearchParams(body.toString()).get('payload') ?? '')
     if (type === 'multipart/form-data') {
-      const f = formFields(body, contentType)
+      // r.FormValue: the first value of each text field
+      const f: Record<string, string> = {}
+      for (const p of parseMultipart(body, contentType))
+        if (p.filename === undefined) f[p.name] ??= p.data.toString('utf8')
       return f.payload ? parse(f.payload) : f
     }
     const v = parse(body.toString())
