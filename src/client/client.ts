@@ -20,6 +20,7 @@ import {
   Reactions,
   type Requester,
   Teams,
+  Threads,
   Tokens,
   Users,
   Webhooks,
@@ -109,6 +110,8 @@ export class Client extends TypedEmitter<ClientEvents> {
   readonly users: Users
   readonly teams: Teams
   readonly channels: Channels
+  /** The calling user's collapsed reply threads. */
+  readonly threads: Threads
   readonly posts: Posts
   readonly reactions: Reactions
   readonly files: Files
@@ -181,6 +184,7 @@ export class Client extends TypedEmitter<ClientEvents> {
     this.users = new Users(r)
     this.teams = new Teams(r)
     this.channels = new Channels(r)
+    this.threads = new Threads(r)
     // pending_post_id: unique per client (random seed) and per call (counter); no crypto per post.
     const seed = Math.floor(Math.random() * 2 ** 48).toString(36)
     let n = 0

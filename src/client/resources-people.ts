@@ -3,7 +3,18 @@
  * @module
  */
 
-import type { Channel, ChannelMember, StatusOK, Team, TeamMember, User, UserStatus } from '../types/index.js'
+import type {
+  Channel,
+  ChannelMember,
+  StatusOK,
+  Team,
+  TeamMember,
+  User,
+  UserAutocomplete,
+  UserStatus,
+  UserThread,
+  UserThreadList,
+} from '../types/index.js'
 import { iteratePages } from './paginate.js'
 import { enc, type Opts, o, type PageParams, type Requester } from './resource-base.js'
 
@@ -35,6 +46,47 @@ export class Users {
     limit?: number
   }): Promise<User[]> {
     return this.r.request('POST', '/users/search', { body: params, idempotent: true })
+  }
+  /**
+   * Create an account (`POST /users`). Without an invite only a system admin may, unless the
+   * server allows open sign-up.
+   *
+   * @example
+   * ```ts
+   * const carol = await admin.users.create({ username: 'carol', email: 'carol@example.com', password: 'a-long-secret' })
+   * ```
+   */
+  create(user: {
+    username: string
+    email: string
+    password: string
+    first_name?: string
+    last_name?: string
+    nickname?: string
+  }): Promise<User> {
+    return this.r.request('POST', '/users', { body: user })
+  }
+  /**
+   * Users whose username or names start with `name` (`GET /users/autocomplete`), as the
+   * webapp's @-mention box. With `inChannel`, `out_of_channel` lists the team's other matches.
+   *
+   * @example
+   * ```ts
+   * const { users } = await mm.users.autocomplete('al', { inTeam: team.id })
+   * ```
+   */
+  autocomplete(
+    name: string,
+    params: { inTeam?: string; inChannel?: string; limit?: number } = {},
+  ): Promise<UserAutocomplete> {
+    return this.r.request('GET', '/users/autocomplete', {
+      query: {
+        name: name.replace(/^@/, ''),
+        in_team: params.inTeam,
+        in_channel: params.inChannel,
+        limit: params.limit,
+      },
+    })
   }
   list(params: PageParams & { in_team?: string; in_channel?: string } = {}): Promise<User[]> {
     const { perPage, ...rest } = params
@@ -142,6 +194,34 @@ export class Channels {
   group(userIds: string[]): Promise<Channel> {
     return this.r.request('POST', '/channels/group', { body: userIds, idempotent: true })
   }
+  /**
+   * The open channels of a team, a page at a time (`GET /teams/{id}/channels`).
+   *
+   * @example
+   * ```ts
+   * const open = await mm.channels.forTeam(team.id, { perPage: 100 })
+   * ```
+   */
+  forTeam(teamId: string, p: PageParams = {}): Promise<Channel[]> {
+    return this.r.request('GET', `/teams/${enc(teamId)}/channels`, {
+      query: { page: p.page, per_page: p.perPage },
+    })
+  }
+  /**
+   * Open channels of a team whose name or display name contains `term`
+   * (`POST /teams/{id}/channels/search`).
+   *
+   * @example
+   * ```ts
+   * const hits = await mm.channels.search(team.id, 'deploy')
+   * ```
+   */
+  search(teamId: string, term: string): Promise<Channel[]> {
+    return this.r.request('POST', `/teams/${enc(teamId)}/channels/search`, {
+      body: { term },
+      idempotent: true,
+    })
+  }
   forUser(userId: string, teamId: string): Promise<Channel[]> {
     return this.r.request('GET', `/users/${enc(userId)}/teams/${enc(teamId)}/channels`)
   }
@@ -157,3 +237,60 @@ export class Channels {
 }
 
 /** Fields accepted by `posts.create`. */
+
+/**
+ * Collapsed reply threads of the calling user in a team
+ * (`/users/{user_id}/teams/{team_id}/threads`): the ones they follow, with unread counts.
+ *
+ * @example
+ * ```ts
+ * const { threads, total_unread_threads } = await mm.threads.list(team.id, { unread: true })
+ * ```
+ */
+export class Threads {
+  constructor(private r: Requester) {}
+  #base(teamId: string, userId: string): string {
+    return `/users/${enc(userId)}/teams/${enc(teamId)}/threads`
+  }
+  /** A page of followed threads, latest reply first (`before`/`after` are thread ids). */
+  list(
+    teamId: string,
+    p: {
+      unread?: boolean
+      since?: number
+      before?: string
+      after?: string
+      perPage?: number
+      deleted?: boolean
+    } = {},
+    userId = 'me',
+  ): Promise<UserThreadList> {
+    return this.r.request('GET', this.#base(teamId, userId), {
+      query: {
+        unread: p.unread,
+        since: p.since,
+        before: p.before,
+        after: p.after,
+        per_page: p.perPage,
+        deleted: p.deleted,
+      },
+    })
+  }
+  get(teamId: string, threadId: string, userId = 'me'): Promise<UserThread> {
+    return this.r.request('GET', `${this.#base(teamId, userId)}/${enc(threadId)}`)
+  }
+  follow(teamId: string, threadId: string, userId = 'me'): Promise<StatusOK> {
+    return this.r.request('PUT', `${this.#base(teamId, userId)}/${enc(threadId)}/following`, {
+      idempotent: true,
+    })
+  }
+  unfollow(teamId: string, threadId: string, userId = 'me'): Promise<StatusOK> {
+    return this.r.request('DELETE', `${this.#base(teamId, userId)}/${enc(threadId)}/following`)
+  }
+  /** Mark the thread read up to `timestamp` (ms; default now). */
+  markRead(teamId: string, threadId: string, timestamp = Date.now(), userId = 'me'): Promise<UserThread> {
+    return this.r.request('PUT', `${this.#base(teamId, userId)}/${enc(threadId)}/read/${timestamp}`, {
+      idempotent: true,
+    })
+  }
+}

@@ -37,9 +37,28 @@ export class Posts {
     private pendingId: () => string,
   ) {}
   /** Create a post. Safe to retry: a `pending_post_id` makes the server dedupe. */
-  create(post: CreatePost, opts?: Opts): Promise<Post> {
+  create(post: CreatePost, opts?: Opts & { setOnline?: boolean }): Promise<Post> {
     const body = { ...post, pending_post_id: post.pending_post_id ?? this.pendingId() }
-    return this.r.request('POST', '/posts', { body, idempotent: true, ...o(opts) })
+    // `set_online=false`: posting does not mark the author online (a bot stays as it is).
+    const query = opts?.setOnline === false ? { set_online: false } : undefined
+    return this.r.request('POST', '/posts', {
+      body,
+      idempotent: true,
+      ...(query ? { query } : {}),
+      ...o(opts),
+    })
+  }
+  /**
+   * Earlier versions of one of your own posts, newest first (`GET /posts/{id}/edit_history`).
+   * Only the author may read them; a post never edited is a `NotFoundError`.
+   *
+   * @example
+   * ```ts
+   * const [previous] = await mm.posts.editHistory(post.id)
+   * ```
+   */
+  editHistory(id: string): Promise<Post[]> {
+    return this.r.request('GET', `/posts/${enc(id)}/edit_history`)
   }
   get(id: string): Promise<Post> {
     return this.r.request('GET', `/posts/${enc(id)}`)

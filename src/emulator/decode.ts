@@ -157,6 +157,19 @@ export const USER_PATCH: Shape = {
   timezone: 'object',
 }
 
+/** model.User as `POST /users` reads it. */
+export const NEW_USER: Shape = {
+  username: 'string',
+  email: 'string',
+  password: 'string',
+  first_name: 'string',
+  last_name: 'string',
+  nickname: 'string',
+}
+
+/** model.ChannelSearch. */
+export const CHANNEL_SEARCH: Shape = { term: 'string' }
+
 /** model.SchemeRoles. */
 export const SCHEME_ROLES: Shape = {
   scheme_admin: 'boolean',

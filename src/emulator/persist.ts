@@ -52,6 +52,8 @@ const KINDS: ReadonlySet<string> = new Set<Kind>([
   'channelMember',
   'post',
   'reactions',
+  'edits',
+  'threadMember',
   'file',
   'status',
   'prefs',
@@ -476,6 +478,10 @@ function read(store: Store, kind: Kind, key: string): unknown {
       return store.channelMembers.get(a)?.get(b)
     case 'post':
       return store.posts.get(key)
+    case 'threadMember':
+      return store.threadMembers.get(key)
+    case 'edits':
+      return store.edits.get(key)
     case 'reactions': {
       const list = store.reactions.get(key)
       return list?.length ? list : undefined
@@ -535,6 +541,8 @@ function load(store: Store, dir: string, rows: Loaded[]): void {
     store.postsByChannel.get(p.channel_id)?.push(p)
   }
   each<import('../types/index.js').Reaction[]>('reactions', (k, r) => store.reactions.set(k, r))
+  each<Post[]>('edits', (k, list) => store.edits.set(k, list))
+  each<import('./threads.js').ThreadMember>('threadMember', (k, m) => store.threadMembers.set(k, m))
   each<import('../types/index.js').FileInfo>('file', (k, info) => {
     const path = join(dir, 'files', k)
     if (existsSync(path)) store.files.set(k, { info, data: readFileSync(path) })

@@ -7,7 +7,7 @@
  */
 import type { Post, PostProps } from '../types/index.js'
 import type { App } from './app.js'
-import { AppError } from './util.js'
+import { AppError, newId } from './util.js'
 
 /** `model.PostMessageMaxRunesV2`, the limit `createPost` applies too. */
 const MAX_MESSAGE_RUNES = 16383
@@ -120,4 +120,17 @@ export function applyPostEdit(app: App, editorId: string, post: Post, change: Po
     post.metadata = infos.length ? { ...rest, files: infos } : rest
   }
   return changed
+}
+
+/**
+ * Keep the version an edit replaced: sqlstore's Post().Update inserts the old row under a new
+ * id with `original_id` set to the live post and `delete_at` stamped, which
+ * `GET /posts/{id}/edit_history` reads back. Call it only when the message changed.
+ */
+export function recordEdit(app: App, before: Post): void {
+  const t = app.store.now()
+  const list = app.store.edits.get(before.id) ?? []
+  list.push({ ...before, id: newId(), original_id: before.id, delete_at: t, update_at: t })
+  app.store.edits.set(before.id, list)
+  app.store.touch('edits', before.id)
 }

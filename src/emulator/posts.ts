@@ -6,6 +6,7 @@ import type { Post, PostProps } from '../types/index.js'
 import { type App, isSystemAdmin } from './app.js'
 import { checkPostLimits } from './post-edit.js'
 import type { StoredUser } from './store.js'
+import { noteReply } from './threads.js'
 import { AppError, badParam, forbidden, isValidId, newId, notFound } from './util.js'
 
 const RESERVED_PROPS = [
@@ -198,6 +199,7 @@ export function createPost(
   if (!rootId && priority && typeof priority === 'object')
     post.metadata = { ...post.metadata, priority: priority as NonNullable<Post['metadata']>['priority'] }
   store.insertPost(post)
+  if (rootId) noteReply(app, post)
   if (pendingId) pendingPosts.set(pendingId, { state: 'done', postId: post.id, at: store.wallNow() })
   const echo = { ...post, pending_post_id: pendingId }
   broadcastPosted(app, echo, user, opts.setOnline ?? true)

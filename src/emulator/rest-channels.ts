@@ -4,7 +4,7 @@
  */
 import type { Channel } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin, OK } from './app.js'
-import { CHANNEL, SCHEME_ROLES } from './decode.js'
+import { CHANNEL, CHANNEL_SEARCH, SCHEME_ROLES } from './decode.js'
 import { systemPost } from './posts.js'
 import { getUserOr404, ownOrAdmin, paginate, readableChannel, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
@@ -405,5 +405,21 @@ export function registerChannels(app: App): void {
       c => c.team_id === t.id && c.type === 'O' && !c.delete_at,
     )
     return { body: paginate(ctx, list) }
+  })
+  // api4/channel.go searchChannelsForTeam: the team's open channels whose name or display name
+  // contains the term (list_team_channels, which members hold), up to 50.
+  app.route('POST', '/api/v4/teams/:team_id/channels/search', async ctx => {
+    const t = teamOr404(ctx, ctx.params.team_id!)
+    const b = await ctx.json<{ term?: string } | null>(CHANNEL_SEARCH, 'channel_search')
+    if (!b || typeof b.term !== 'string') throw badParam('channel_search')
+    const term = b.term.toLowerCase().replace(/^~/, '')
+    const list = [...store.channels.values()].filter(
+      c =>
+        c.team_id === t.id &&
+        c.type === 'O' &&
+        !c.delete_at &&
+        (c.name.includes(term) || c.display_name.toLowerCase().includes(term)),
+    )
+    return { body: list.slice(0, 50) }
   })
 }

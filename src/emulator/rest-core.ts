@@ -6,6 +6,7 @@
 import type { App } from './app.js'
 import { registerChannels } from './rest-channels.js'
 import { registerUsers } from './rest-users.js'
+import { registerThreads } from './threads.js'
 import { VERSION } from './util.js'
 
 export { getUserOr404, paginate, publicUser, readableChannel, userParam } from './rest-helpers.js'
@@ -30,4 +31,5 @@ export function registerCore(app: App): void {
 
   registerUsers(app)
   registerChannels(app)
+  registerThreads(app)
 }

@@ -5,7 +5,7 @@
 import type { Post, PostList, PostProps, Reaction } from '../types/index.js'
 import { type App, type Ctx, isSystemAdmin } from './app.js'
 import { PATCH_POST, POST, REACTION } from './decode.js'
-import { applyPostEdit, checkEditableChannel, type EditKind } from './post-edit.js'
+import { applyPostEdit, checkEditableChannel, type EditKind, recordEdit } from './post-edit.js'
 import { createPost, sanitizePost } from './posts.js'
 import { paginate, readableChannel, userParam } from './rest-core.js'
 import { registerFiles } from './rest-files.js'
@@ -68,7 +68,11 @@ export function registerPosts(app: App): void {
     const body = await ctx.json<Record<string, unknown>>(POST, 'post')
     if (!body || typeof body !== 'object') throw badParam('post')
     // a system admin may set create_at (imports); for everyone else the server's clock decides
-    const post = createPost(app, me, body, { allowCreateAt: isSystemAdmin(me) })
+    // api4/post.go createPost: ?set_online=false keeps a bot's status as it is
+    const post = createPost(app, me, body, {
+      allowCreateAt: isSystemAdmin(me),
+      setOnline: ctx.query.get('set_online') !== 'false',
+    })
     return { status: 201, body: sanitizePost(post) }
   })
   app.route('POST', '/api/v4/posts/ids', async ctx => {
@@ -84,12 +88,25 @@ export function registerPosts(app: App): void {
     return { body: out }
   })
   app.route('GET', '/api/v4/posts/:post_id', ctx => ({ body: sanitizePost(postOr404(ctx)) }))
+  // api4/post.go getEditHistoryForPost: any failure to see the post, or not being its author, is
+  // the edit_post permission error; the versions come newest first.
+  app.route('GET', '/api/v4/posts/:post_id/edit_history', ctx => {
+    const me = ctx.user()
+    if (!isValidId(ctx.params.post_id)) throw badUrlParam('post_id')
+    const p = store.posts.get(ctx.params.post_id)
+    if (!p || p.delete_at || !store.isChannelMember(p.channel_id, me.id) || p.user_id !== me.id)
+      throw forbidden()
+    const list = store.edits.get(p.id)
+    if (!list?.length) throw notFound('app.post.get_edit_history_for_post.app_error', 'edit history')
+    return { body: [...list].reverse().map(sanitizePost) }
+  })
   // Both validate as a new post does (post-edit.ts): 400 model.post.is_valid.{message_length,file_ids,props}.
   app.route('PUT', '/api/v4/posts/:post_id', async ctx => {
     const p = postOr404(ctx)
     const b = await ctx.json<Record<string, unknown>>(POST, 'post')
     if (!b || b.id !== p.id) throw badParam('id')
     editable(ctx, p, 'update')
+    const before = { ...p }
     // A full update (UpdatePost without safeUpdate): message, props, is_pinned and has_reactions
     // come from the body, and an omitted one is blank, as the API reference warns.
     const changed = applyPostEdit(app, ctx.user().id, p, {
@@ -99,6 +116,7 @@ export function registerPosts(app: App): void {
     })
     p.is_pinned = b.is_pinned === true
     p.has_reactions = b.has_reactions === true
+    if (changed) recordEdit(app, before)
     edited(p, changed)
     return { body: sanitizePost(p) }
   })
@@ -106,6 +124,7 @@ export function registerPosts(app: App): void {
     const p = postOr404(ctx)
     const b = (await ctx.json<Record<string, unknown> | null>(PATCH_POST, 'post')) ?? {}
     editable(ctx, p, 'patch')
+    const before = { ...p }
     const changed = applyPostEdit(app, ctx.user().id, p, {
       ...(typeof b.message === 'string' ? { message: b.message } : {}),
       ...(propsOf(b.props) ? { props: propsOf(b.props) } : {}),
@@ -113,6 +132,7 @@ export function registerPosts(app: App): void {
     })
     if (typeof b.is_pinned === 'boolean') p.is_pinned = b.is_pinned
     if (typeof b.has_reactions === 'boolean') p.has_reactions = b.has_reactions
+    if (changed) recordEdit(app, before)
     edited(p, changed)
     return { body: sanitizePost(p) }
   })

@@ -3,7 +3,7 @@
  * @module
  */
 import { type App, isSystemAdmin, OK } from './app.js'
-import { fitsShape, LOGIN, PREFERENCE, USER_PATCH } from './decode.js'
+import { fitsShape, LOGIN, NEW_USER, PREFERENCE, USER_PATCH } from './decode.js'
 import { getUserOr404, ownOrAdmin, paginate, publicUser, sendUserUpdated, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
 
@@ -128,6 +128,84 @@ export function registerUsers(app: App): void {
     const limit = typeof b.limit === 'number' && b.limit > 0 ? Math.min(b.limit, 1000) : 100
     return { body: hits.slice(0, limit).map(publicUser) }
   })
+  // api4/user.go autocompleteUsers: prefix matches on username and names; with in_channel the
+  // team's other matches come back as out_of_channel.
+  app.route('GET', '/api/v4/users/autocomplete', ctx => {
+    const me = ctx.user()
+    const q = ctx.query
+    const name = (q.get('name') ?? '').toLowerCase().replace(/^@/, '')
+    const inTeam = q.get('in_team') ?? ''
+    const inChannel = q.get('in_channel') ?? ''
+    const limit = Math.min(Math.max(Number(q.get('limit') ?? 100) || 100, 1), 1000)
+    if (inTeam && !isValidId(inTeam)) throw badUrlParam('in_team')
+    if (inChannel && !isValidId(inChannel)) throw badUrlParam('in_channel')
+    if (inTeam && !store.isTeamMember(inTeam, me.id) && !isSystemAdmin(me)) throw forbidden()
+    if (inChannel && !store.isChannelMember(inChannel, me.id) && !isSystemAdmin(me)) throw forbidden()
+    const matches = [...store.users.values()]
+      .filter(
+        u =>
+          !u.delete_at &&
+          (!name ||
+            [u.username, u.first_name, u.last_name, u.nickname].some(f => f.toLowerCase().startsWith(name))),
+      )
+      .sort((a, b) => a.username.localeCompare(b.username))
+    if (inChannel) {
+      const team = store.channels.get(inChannel)?.team_id || inTeam
+      const users = matches.filter(u => store.isChannelMember(inChannel, u.id)).slice(0, limit)
+      const out = matches
+        .filter(u => !store.isChannelMember(inChannel, u.id) && (!team || store.isTeamMember(team, u.id)))
+        .slice(0, limit)
+      return { body: { users: users.map(publicUser), out_of_channel: out.map(publicUser) } }
+    }
+    const users = matches.filter(u => !inTeam || store.isTeamMember(inTeam, u.id)).slice(0, limit)
+    return { body: { users: users.map(publicUser) } }
+  })
+  // api4/user.go createUser: without an invite, only an admin (CreateUserAsAdmin) or an open
+  // server (EnableOpenServer, default false) makes accounts.
+  app.route('POST', '/api/v4/users', async ctx => {
+    const me = ctx.user()
+    const b = await ctx.json<Record<string, string> | null>(NEW_USER, 'user')
+    if (!b) throw badParam('user')
+    if (!isSystemAdmin(me))
+      throw new AppError(
+        403,
+        'api.user.create_user.no_open_server',
+        'This server does not allow open signups.',
+      )
+    const username = (b.username ?? '').toLowerCase()
+    if (!/^[a-z][a-z0-9.\-_]{2,21}$/.test(username))
+      throw new AppError(400, 'model.user.is_valid.username.app_error', 'Invalid username.')
+    if (!/^[^@\s]+@[^@\s]+$/.test(b.email ?? ''))
+      throw new AppError(400, 'model.user.is_valid.email.app_error', 'Invalid email.')
+    if ((b.password ?? '').length < 8)
+      throw new AppError(
+        400,
+        'model.user.is_valid.pwd.app_error',
+        'Your password must contain at least 8 characters.',
+      )
+    if (store.usersByName.has(username))
+      throw new AppError(
+        400,
+        'app.user.save.username_exists.app_error',
+        'An account with that username already exists.',
+      )
+    if ([...store.users.values()].some(u => u.email === b.email?.toLowerCase()))
+      throw new AppError(
+        400,
+        'app.user.save.email_exists.app_error',
+        'An account with that email already exists.',
+      )
+    const u = store.createUser({
+      username,
+      email: b.email!,
+      password: b.password!,
+      ...(b.first_name ? { first_name: b.first_name } : {}),
+      ...(b.last_name ? { last_name: b.last_name } : {}),
+      ...(b.nickname ? { nickname: b.nickname } : {}),
+    })
+    hub.broadcast('new_user', { user_id: u.id }, {})
+    return { status: 201, body: publicUser(u) }
+  })
   app.route('POST', '/api/v4/users/status/ids', async ctx => {
     ctx.user()
     const ids = await ctx.json<unknown>()
@@ -190,8 +268,9 @@ export function registerUsers(app: App): void {
         )
     }
     next.update_at = store.now()
+    const oldUsername = u.username
     Object.assign(u, next)
-    store.touch('user', u.id)
+    store.putUser(u, oldUsername)
     sendUserUpdated(app, u)
     return { body: publicUser(u) }
   })

@@ -42,6 +42,8 @@ export type Kind =
   | 'channelMember'
   | 'post'
   | 'reactions'
+  | 'edits'
+  | 'threadMember'
   | 'file'
   | 'status'
   | 'prefs'

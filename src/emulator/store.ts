@@ -40,6 +40,10 @@ export class Store {
   posts = new Map<string, Post>()
   postsByChannel = new Map<string, Post[]>() // ordered by create_at (ties: creation order)
   reactions = new Map<string, Reaction[]>() // post → reactions
+  /** `root:user` → that user's membership of the thread (threads.ts). */
+  threadMembers = new Map<string, import('./threads.js').ThreadMember>()
+  /** post → its earlier versions, newest last (the rows sqlstore's Post().Update inserts). */
+  edits = new Map<string, Post[]>()
   files = new Map<string, { info: FileInfo; data: Buffer }>()
   statuses = new Map<string, UserStatus>()
   commands = new Map<string, Command>()

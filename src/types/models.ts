@@ -146,3 +146,9 @@ export interface ChannelMember {
   scheme_admin: boolean
   scheme_guest?: boolean
 }
+
+/** `GET /users/autocomplete`: matches, and with `in_channel` the team's matches outside it. */
+export interface UserAutocomplete {
+  users: User[]
+  out_of_channel?: User[]
+}

@@ -162,3 +162,27 @@ export interface MessageAttachment {
   ts?: string | number
   actions?: PostAction[]
 }
+
+/** model.ThreadResponse: a collapsed reply thread as one user sees it. */
+export interface UserThread {
+  /** The root post's id. */
+  id: Id
+  reply_count: number
+  last_reply_at: Millis
+  last_viewed_at: Millis
+  participants: User[]
+  post: Post
+  unread_replies: number
+  unread_mentions: number
+  is_urgent?: boolean
+  delete_at: Millis
+}
+
+/** model.Threads: one page of a user's threads in a team, with totals. */
+export interface UserThreadList {
+  total: number
+  total_unread_threads: number
+  total_unread_mentions: number
+  total_unread_urgent_mentions?: number
+  threads: UserThread[]
+}

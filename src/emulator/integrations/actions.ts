@@ -5,6 +5,7 @@
  */
 import type { Channel, Post } from '../../types/index.js'
 import { type App, type Ctx, isSystemAdmin } from '../app.js'
+import { recordEdit } from '../post-edit.js'
 import { addEphemeralPreparer, sanitizePost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-core.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from '../util.js'
@@ -140,6 +141,7 @@ export function registerActions(app: App): void {
       if (!t.post) throw notFound('app.post.get.app_error', 'post')
       const post = t.post
       const changed = typeof r.update.message === 'string' && r.update.message !== post.message
+      if (changed) recordEdit(app, { ...post })
       if (typeof r.update.message === 'string') post.message = r.update.message
       // No props in the update keeps the original props; otherwise they are replaced, with the
       // webhook markers of the original retained (and dropped when the original had none).
