@@ -4,6 +4,7 @@
  */
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import type { Post } from '../types/index.js'
 import { type Cli, usage } from './shared.js'
 
 /** Whether `--url` appears in argv after the subcommand `name` (so it was meant for it). */
@@ -139,12 +140,20 @@ export function registerManage(program: Command, cli: Cli): void {
       const stream = o.out ? createWriteStream(o.out, { flags: after ? 'a' : 'w' }) : undefined
       const write = (s: string) => (stream ? stream.write(`${s}\n`) : io.out(s))
       const names = new Map<string, string>()
+      const roots = new Map<string, { author: string; at: number }>()
       let n = 0
       for await (const p of c.posts.iterateChannel(id, after ? { after, seen } : {})) {
         if (o.format === 'jsonl') write(JSON.stringify(p))
         else {
           if (!names.has(p.user_id)) names.set(p.user_id, (await c.users.get(p.user_id)).username)
-          write(`**@${names.get(p.user_id)}** (${new Date(p.create_at).toISOString()}): ${p.message}\n`)
+          const root = p.root_id ? roots.get(p.root_id) : undefined
+          if (!p.root_id) roots.set(p.id, { author: names.get(p.user_id)!, at: p.create_at })
+          const md = markdownPost(
+            p,
+            names.get(p.user_id)!,
+            p.root_id ? (root ?? { author: '', at: 0 }) : undefined,
+          )
+          if (md) write(md)
         }
         if (++n % 200 === 0 && process.stderr.isTTY) process.stderr.write(`\r${n} posts…`)
       }
@@ -154,4 +163,36 @@ export function registerManage(program: Command, cli: Cli): void {
       else if (o.out) io.err(`${n} posts ${after ? 'appended to' : 'written to'} ${o.out}`)
       await c.close()
     })
+}
+
+/**
+ * One post as Markdown: the author (a webhook's display name when it overrides it), the time, a
+ * reply quoted under a link to its root, attachments and files as text. Nothing for a post
+ * with nothing to show.
+ */
+function markdownPost(p: Post, username: string, root?: { author: string; at: number }): string | undefined {
+  const props = p.props ?? {}
+  const override = typeof props.override_username === 'string' ? props.override_username : ''
+  const who = props.from_webhook === 'true' ? `**${override || username}** (webhook)` : `**@${username}**`
+  const body: string[] = []
+  if (p.message.trim()) body.push(p.message)
+  const attachments = Array.isArray(props.attachments)
+    ? (props.attachments as Array<Record<string, unknown>>)
+    : []
+  for (const a of attachments) {
+    const text = (k: string) => (typeof a[k] === 'string' && a[k] ? (a[k] as string) : '')
+    for (const k of ['pretext', 'title', 'text'])
+      if (text(k)) body.push(k === 'title' ? `**${text(k)}**` : text(k))
+    for (const f of Array.isArray(a.fields) ? (a.fields as Array<{ title?: string; value?: unknown }>) : [])
+      body.push(`- **${f.title ?? ''}**: ${String(f.value ?? '')}`)
+  }
+  for (const f of p.metadata?.files ?? []) body.push(`📎 ${f.name}`)
+  if (!body.length) return undefined
+  const at = new Date(p.create_at).toISOString()
+  if (!root) return `<a id="p-${p.id}"></a>${who} (${at}): ${body.join('\n\n')}\n`
+  const to = root.author
+    ? `[@${root.author}, ${new Date(root.at).toISOString()}](#p-${p.root_id})`
+    : `[a post](#p-${p.root_id})`
+  const quoted = body.join('\n\n').replace(/\n/g, '\n> ')
+  return `> ↳ ${who} (${at}), replying to ${to}: ${quoted}\n`
 }

@@ -264,7 +264,12 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       }
     },
     async listen(port, host = '127.0.0.1') {
-      const server = builtin('node:http').createServer((req, res) => void receiver.handle(req, res))
+      // Mattermost sends small bodies at once; a client dripping headers or a body holds a socket,
+      // so cap both well under Node's defaults (60 s headers, 300 s request).
+      const server = builtin('node:http').createServer(
+        { headersTimeout: 10_000, requestTimeout: 30_000 },
+        (req, res) => void receiver.handle(req, res),
+      )
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         server.listen(port, host, () => {

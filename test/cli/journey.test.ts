@@ -293,6 +293,46 @@ describe('small robustness items (journey D12)', () => {
     expect(ex.code, ex.err).toBe(0)
     expect(JSON.parse(ex.out.trim())).toMatchObject({ file, appended: false })
   })
+  it('export --format md keeps threads, attachments, files and webhook names; empty posts are left out', async () => {
+    const { Client } = await import('../../src/client/client.js')
+    const ch = emu.createChannel({
+      name: 'md-export',
+      members: [emu.seed.users.alice.id, emu.seed.users.bot.id],
+    })
+    const alice = new Client({ url: emu.url, token: emu.seed.users.alice.token })
+    const admin = new Client({ url: emu.url, token: emu.seed.users.admin.token })
+    try {
+      const root = await alice.posts.create({ channel_id: ch.id, message: 'the root' })
+      await alice.posts.create({ channel_id: ch.id, root_id: root.id, message: 'a reply\nover two lines' })
+      await alice.posts.create({
+        channel_id: ch.id,
+        message: '',
+        props: {
+          attachments: [{ title: 'Deploy', text: 'web is live', fields: [{ title: 'env', value: 'prod' }] }],
+        },
+      })
+      const [file] = await alice.files.upload(ch.id, [{ name: 'notes.txt', data: Buffer.from('n') }])
+      await alice.posts.create({ channel_id: ch.id, message: '', file_ids: [file!.id] })
+      const hook = await admin.webhooks.incoming.create({ channel_id: ch.id })
+      await admin.webhooks.post(hook.id, { text: 'from ci', username: 'ci-bot' })
+      const md = await cli([...as('alice'), 'export', 'md-export', '--format', 'md'])
+      expect(md.code, md.err).toBe(0)
+      expect(md.out).toContain(`<a id="p-${root.id}"></a>**@alice**`)
+      expect(md.out).toMatch(
+        new RegExp(
+          `> ↳ \\*\\*@alice\\*\\* \\([^)]+\\), replying to \\[@alice, [^\\]]+\\]\\(#p-${root.id}\\): a reply\\n> over two lines`,
+        ),
+      )
+      expect(md.out).toContain('**Deploy**')
+      expect(md.out).toContain('- **env**: prod')
+      expect(md.out).toContain('📎 notes.txt')
+      expect(md.out).toContain('**ci-bot** (webhook)')
+      expect(md.out).not.toMatch(/\): \n/)
+    } finally {
+      await alice.close()
+      await admin.close()
+    }
+  })
   it('hook reads its text, or a whole JSON payload, from stdin', async () => {
     const h = JSON.parse((await cli([...as('admin'), '--json', 'webhooks', 'create', 'off-topic'])).out) as {
       id: string
