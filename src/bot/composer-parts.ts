@@ -96,7 +96,10 @@ export function answering<C>(h: Handler<C>): Middleware<C> {
     const out = await h(ctx, next)
     if (out !== undefined && typeof ctx === 'object' && ctx !== null && 'response' in ctx) {
       const c = ctx as { response: unknown }
-      if (c.response === undefined && (typeof out === 'string' || typeof out === 'object')) c.response = out
+      // `return ctx.send(…)` hands back the Post it made: that is not an answer to Mattermost.
+      const isPost = typeof out === 'object' && out !== null && 'create_at' in out && 'user_id' in out
+      if (c.response === undefined && !isPost && (typeof out === 'string' || typeof out === 'object'))
+        c.response = out
     }
   }
 }

@@ -12,7 +12,8 @@ import {
   type SeedUser,
   startEmulator,
 } from '../emulator/index.js'
-import type { Post } from '../types/index.js'
+import { RealtimeClient } from '../realtime/realtime.js'
+import type { CommandResponse, Dialog, Post } from '../types/index.js'
 import { TestTimeoutError } from './errors.js'
 import { clock, describeMatch, type PostMatch, type PostPredicate, toPredicate } from './match.js'
 
@@ -75,6 +76,39 @@ export interface WaitOptions {
 }
 
 /**
+ * Where a command or click happens: the acting user (default alice) and, for commands, the
+ * channel (default `'townSquare'`).
+ *
+ * @example
+ * ```ts
+ * await t.command('/deploy web', { as: 'bob', channel: 'offTopic' })
+ * ```
+ */
+export interface ActOptions {
+  as?: UserRef
+  channel?: string
+}
+
+/**
+ * A dialog an integration opened for a user, as the webapp receives it, plus where it opened.
+ *
+ * @example
+ * ```ts
+ * const d: OpenedDialog = await t.waitForDialog()
+ * console.log(d.dialog.title, d.dialog.elements?.map(e => e.name))
+ * ```
+ */
+export interface OpenedDialog {
+  /** The URL the submission goes to. */
+  url: string
+  dialog: Dialog
+  /** Who it opened for. */
+  userId: string
+  /** The channel of the command or click that led to it. */
+  channelId: string
+}
+
+/**
  * A running test server. Stop it with `stop()` or `await using`.
  *
  * @example
@@ -109,6 +143,79 @@ export interface TestServer extends AsyncDisposable {
    * {@link TestTimeoutError} (`MK_ERR_TEST_TIMEOUT`) listing the last posts seen.
    */
   waitForPost(match: PostMatch | PostPredicate, opts?: WaitOptions): Promise<Post>
+  /**
+   * Run a slash command as a user, as the webapp does (`POST /commands/execute`), and return the
+   * server's answer. Marks the point `waitForPost` waits from.
+   *
+   * @example
+   * ```ts
+   * const res = await t.command('/deploy web', { as: 'bob' })
+   * ```
+   */
+  command(text: string, opts?: ActOptions): Promise<CommandResponse>
+  /**
+   * Press a button or pick a menu option on a post (by its label or action id) as a user
+   * (`POST /posts/{id}/actions/{action_id}`). An {@link ArgumentError} lists the buttons there are
+   * when none matches. Marks the point `waitForPost` waits from.
+   *
+   * @example
+   * ```ts
+   * const msg = await t.waitForPost({ text: /approve/i })
+   * await t.click(msg, 'Approve', { as: 'bob' })
+   * await t.click(msg, 'env', { option: 'prod' }) // a menu
+   * ```
+   */
+  click(post: Post | string, action: string, opts?: { as?: UserRef; option?: string }): Promise<void>
+  /**
+   * The next dialog an integration opens for the user (default alice) after the last
+   * `command()`/`click()`, including one that opened before this call.
+   *
+   * @example
+   * ```ts
+   * await t.command('/standup')
+   * const d = await t.waitForDialog()
+   * ```
+   */
+  waitForDialog(opts?: { as?: UserRef; timeoutMs?: number }): Promise<OpenedDialog>
+  /**
+   * Submit (or cancel) a dialog as the user it opened for, as the webapp does
+   * (`POST /actions/dialogs/submit`), and return the integration's answer (`errors` per field,
+   * or `{}`).
+   *
+   * @example
+   * ```ts
+   * const res = await t.submitDialog(d, { yesterday: 'tests', today: 'docs' })
+   * expect(res.errors).toBeUndefined()
+   * ```
+   */
+  submitDialog(
+    dialog: OpenedDialog,
+    values: Record<string, string | number | boolean | null>,
+    opts?: { cancelled?: boolean },
+  ): Promise<{ errors?: Record<string, string>; error?: string }>
+  /**
+   * Wait until the post's message matches (a string is an exact match), as after a bot's
+   * `ctx.update()`; returns the post as it then is.
+   *
+   * @example
+   * ```ts
+   * await t.waitForEdit(msg, /approved by @bob/)
+   * ```
+   */
+  waitForEdit(
+    post: Post | string,
+    text: string | RegExp | ((p: Post) => boolean),
+    opts?: { timeoutMs?: number },
+  ): Promise<Post>
+  /**
+   * Move the emulator's clock forward (tokens, trigger ids and `response_url`s age with it).
+   *
+   * @example
+   * ```ts
+   * t.advanceClock(31_000) // a trigger id is now expired
+   * ```
+   */
+  advanceClock(ms: number): void
   /** Close every client and pending wait, then the emulator. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -153,6 +260,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     channelNames.set(c.id, c.name)
   }
   const waits = new Set<AbortController>()
+  // One socket per user who ran a command or clicked, so a dialog opened before
+  // waitForDialog is called is not missed; `actedAt` marks where waitForDialog starts.
+  const sockets = new Map<string, RealtimeClient>()
+  const dialogs: Array<OpenedDialog & { at: number }> = []
+  const dialogWaiters = new Set<() => void>()
+  const acted = new Map<string, { at: number; channelId: string }>()
   let mark: { at: number; id?: string } = { at: startedAt }
   let stopped = false
   // The watcher never retries: a failed poll is simply repeated at the next tick.
@@ -209,6 +322,22 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       channel: channelNames.get(p.channel_id) ?? p.channel_id,
       create_at: p.create_at,
     }
+  }
+
+  const listen = async (u: SeedUser, channelId: string): Promise<void> => {
+    acted.set(u.id, { at: Date.now(), channelId })
+    if (sockets.has(u.id)) return
+    const rt = new RealtimeClient(as(u))
+    sockets.set(u.id, rt)
+    rt.on('open_dialog', ev => {
+      const where = acted.get(u.id)
+      dialogs.push({ ...ev.dialog, userId: u.id, channelId: where?.channelId ?? '', at: Date.now() })
+      for (const w of dialogWaiters) w()
+    })
+    await rt.connect()
+  }
+  const mustRun = () => {
+    if (stopped) throw new MatterkitError('MK_ERR_ABORTED', 'The test server is stopped.')
   }
 
   const server: TestServer = {
@@ -295,10 +424,135 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         (lastError ? `\nLast polling error: ${(lastError as Error).message}` : '')
       throw new TestTimeoutError(msg, timeoutMs, recent, lastError ? { cause: lastError } : undefined)
     },
+    async command(text, o = {}) {
+      mustRun()
+      const u = user(o.as ?? 'alice')
+      const channelId = await channel(o.channel ?? 'townSquare')
+      await listen(u, channelId)
+      const at = Date.now()
+      const res = await as(u).commands.execute(channelId, text, { teamId: seed.team.id })
+      mark = { at }
+      return res
+    },
+    async click(post, action, o = {}) {
+      mustRun()
+      const u = user(o.as ?? 'alice')
+      const fresh = await as(u).posts.get(typeof post === 'string' ? post : post.id)
+      const attachments = (fresh.props?.attachments ?? []) as Array<{
+        actions?: Array<{ id?: string; name?: string }>
+      }>
+      const actions = attachments.flatMap(a => a.actions ?? [])
+      const hit = actions.find(a => a.id === action) ?? actions.find(a => a.name === action)
+      if (!hit?.id)
+        throw new ArgumentError(
+          `No button or menu ${JSON.stringify(action)} on post ${fresh.id}; it has ${
+            actions.length ? actions.map(a => `${JSON.stringify(a.name)} (id ${a.id})`).join(', ') : 'none'
+          }.`,
+        )
+      await listen(u, fresh.channel_id)
+      const at = Date.now()
+      await as(u).posts.doAction(
+        fresh.id,
+        hit.id,
+        o.option !== undefined ? { selected_option: o.option } : {},
+      )
+      mark = { at }
+    },
+    async waitForDialog(o = {}) {
+      mustRun()
+      const u = user(o.as ?? 'alice')
+      const from = acted.get(u.id)?.at ?? startedAt
+      const timeoutMs = o.timeoutMs ?? 5000
+      const found = () => dialogs.find(d => d.userId === u.id && d.at >= from)
+      const hit =
+        found() ??
+        (await new Promise<(typeof dialogs)[number] | undefined>(resolve => {
+          const done = () => {
+            const d = found()
+            if (!d && !stopped) return
+            clearTimeout(timer)
+            dialogWaiters.delete(done)
+            resolve(d)
+          }
+          const timer = setTimeout(() => {
+            dialogWaiters.delete(done)
+            resolve(undefined)
+          }, timeoutMs)
+          dialogWaiters.add(done)
+        }))
+      if (!hit) {
+        const others = dialogs.filter(d => d.userId === u.id).map(d => JSON.stringify(d.dialog.title))
+        throw new TestTimeoutError(
+          `waitForDialog timed out after ${timeoutMs} ms: no dialog opened for @${u.username} since their last command or click${
+            others.length ? ` (earlier ones: ${others.join(', ')})` : ''
+          }${sockets.has(u.id) ? '' : '; t.command() or t.click() as that user first, so the harness listens for it'}.`,
+          timeoutMs,
+          [],
+        )
+      }
+      dialogs.splice(dialogs.indexOf(hit), 1)
+      const { at: _at, ...dialog } = hit
+      return dialog
+    },
+    async submitDialog(d, values, o = {}) {
+      mustRun()
+      const u = user(d.userId)
+      return as(u).request('POST', '/actions/dialogs/submit', {
+        body: {
+          url: d.url,
+          callback_id: d.dialog.callback_id ?? '',
+          state: d.dialog.state ?? '',
+          channel_id: d.channelId,
+          team_id: seed.team.id,
+          submission: values,
+          cancelled: o.cancelled === true,
+        },
+      })
+    },
+    async waitForEdit(post, text, o = {}) {
+      mustRun()
+      const id = typeof post === 'string' ? post : post.id
+      const pred =
+        typeof text === 'function'
+          ? text
+          : typeof text === 'string'
+            ? (p: Post) => p.message === text
+            : (p: Post) => text.test(p.message)
+      const timeoutMs = o.timeoutMs ?? 5000
+      const deadline = Date.now() + timeoutMs
+      let last: Post | undefined
+      const ac = new AbortController()
+      waits.add(ac)
+      try {
+        for (;;) {
+          last = await watcher.posts.get(id).catch(() => last)
+          if (last && pred(last)) return last
+          const left = deadline - Date.now()
+          if (left <= 0) break
+          await sleep(Math.min(50, left), ac.signal)
+        }
+      } catch (err) {
+        if (ac.signal.aborted)
+          throw new AbortError('The test server stopped while waitForEdit was waiting.', { cause: err })
+        throw err
+      } finally {
+        waits.delete(ac)
+      }
+      throw new TestTimeoutError(
+        `waitForEdit timed out after ${timeoutMs} ms waiting for post ${id} to match ${String(text)}; its message is ${JSON.stringify(last?.message)}.`,
+        timeoutMs,
+        last ? [describePost(last)] : [],
+      )
+    },
+    advanceClock(ms) {
+      emulator.faults.advanceClock(ms)
+    },
     async stop() {
       if (stopped) return
       stopped = true
       for (const ac of waits) ac.abort()
+      for (const w of dialogWaiters) w()
+      await Promise.allSettled([...sockets.values()].map(s => s.close()))
       await Promise.allSettled([watcher.close(), ...[...clients.values()].map(c => c.close())])
       clients.clear()
       await emulator.stop()

@@ -12,6 +12,8 @@
  */
 export { TestTimeoutError } from './errors.js'
 export {
+  type ActOptions,
+  type OpenedDialog,
   type PostOptions,
   startTestServer,
   type TestServer,

@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   http: ['http', 'client', 'core', 'types'],
   bot: ['bot', 'http', 'realtime', 'client', 'core', 'types'],
   emulator: ['emulator', 'types'],
-  testing: ['testing', 'emulator', 'types', 'core', 'client'],
+  testing: ['testing', 'emulator', 'types', 'core', 'client', 'realtime'],
   cli: ['cli', 'bot', 'http', 'realtime', 'client', 'core', 'types', 'emulator', 'testing'],
 }
 
