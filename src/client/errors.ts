@@ -137,7 +137,7 @@ export class ProtocolError extends MatterkitError {
 
 const HINTS: Record<number, string> = {
   401: 'Check the token: it must be a bot or personal access token (not its id) that is still valid.',
-  403: 'The account lacks a permission this call needs: membership of the team or channel, or a role (e.g. team admin for integrations, delete_others_posts to delete others\' posts).',
+  403: "The account lacks a permission this call needs: membership of the team or channel, or a role (e.g. team admin for integrations, delete_others_posts to delete others' posts).",
   404: 'Check the id or name; the bot may also not be allowed to see it.',
   413: 'The body is larger than the server allows (MaximumPayloadSizeBytes / MaxFileSize).',
   501: 'This feature is disabled in the server config (System Console).',
