@@ -8,6 +8,7 @@ import type { Post } from '../types/index.js'
 import { sessionForToken } from './auth.js'
 import { decodeJson, fitsShape, type Shape } from './decode.js'
 import type { Hub } from './hub.js'
+import { isSystemAdmin } from './permissions.js'
 import type { Session, Store, StoredUser } from './store.js'
 import { AppError, badParam, forbidden, newId, readBody, sendError, sendJson } from './util.js'
 
@@ -115,11 +116,6 @@ export const TOO_MANY = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Conten
 /** `{"status":"OK"}`, the reply of successful action endpoints. */
 export const OK: Reply = { body: { status: 'OK' } }
 
-/** Whether the user holds the system_admin role. */
-export function isSystemAdmin(u: StoredUser): boolean {
-  return u.roles.split(' ').includes('system_admin')
-}
-
 /** The authenticated user or 401 (alias of `ctx.user()`). */
 export function requireSession(ctx: Ctx): StoredUser {
   return ctx.user()
@@ -164,6 +160,8 @@ export class App {
   rate: (RateLimitOptions & { tat: Map<string, number> }) | undefined
   /** Called after every post created through the normal path (outgoing webhooks subscribe). */
   postCreated: Array<(post: Post, user: StoredUser) => void> = []
+  /** Steps run on every ephemeral post before delivery (the integrations add action cookies). */
+  ephemeralPreparers: Array<(app: App, post: Post) => Post> = []
   /** The server-wide `pending_post_id` cache (§3.1). */
   pendingPosts = new Map<string, Pending>()
   log: (line: string) => void = () => {}

@@ -9,6 +9,11 @@ import type { App } from './app.js'
 import type { StoredUser } from './store-types.js'
 import { forbidden } from './util.js'
 
+/** Whether the user holds the system_admin role: the one admin check of the emulator. */
+export function isSystemAdmin(u: Pick<StoredUser, 'roles'> | undefined): boolean {
+  return !!u && u.roles.split(' ').includes('system_admin')
+}
+
 /** The team permissions the emulator checks. */
 export type TeamPermission =
   | 'manage_slash_commands'
@@ -30,7 +35,7 @@ const MEMBER_INTEGRATIONS: ReadonlySet<TeamPermission> = new Set([
  * these (role.go); team_user only the member set, and only with `EnableOnlyAdminIntegrations` off.
  */
 export function hasTeamPermission(app: App, u: StoredUser, teamId: string, perm: TeamPermission): boolean {
-  if (u.roles.split(' ').includes('system_admin')) return true
+  if (isSystemAdmin(u)) return true
   if (!app.store.isTeamMember(teamId, u.id)) return false
   if (app.store.isTeamAdmin(teamId, u.id)) return true
   return !app.config.EnableOnlyAdminIntegrations && MEMBER_INTEGRATIONS.has(perm)

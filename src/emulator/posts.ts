@@ -3,7 +3,8 @@
  * @module
  */
 import type { Post, PostProps } from '../types/index.js'
-import { type App, isSystemAdmin } from './app.js'
+import type { App } from './app.js'
+import { isSystemAdmin } from './permissions.js'
 import { checkPostLimits } from './post-edit.js'
 import type { StoredUser } from './store.js'
 import { noteReply } from './threads.js'
@@ -17,27 +18,12 @@ const RESERVED_PROPS = [
   'override_icon_emoji',
 ]
 
-/** A step of {@link sanitizePost}: return the post unchanged or a sanitised copy (never mutate). */
-export type PostSanitizer = (post: Post) => Post
-
-const sanitizers = new Set<PostSanitizer>()
-
-/**
- * Add a step to {@link sanitizePost} (idempotent; module-wide, so register a module-level function,
- * not a closure per emulator).
- */
-export function addPostSanitizer(fn: PostSanitizer): void {
-  sanitizers.add(fn)
-}
-
 /**
  * The one function every post goes through before it reaches a client (REST replies and WS
- * events): `integration` removed from every attachment action, then the registered sanitizers.
+ * events): `integration` removed from every attachment action.
  */
 export function sanitizePost(post: Post): Post {
-  let out = stripIntegration(post)
-  for (const fn of sanitizers) out = fn(out)
-  return out
+  return stripIntegration(post)
 }
 
 function stripIntegration(post: Post): Post {
@@ -240,18 +226,6 @@ export function broadcastPosted(app: App, post: Post, author: StoredUser, setOnl
   )
 }
 
-/**
- * A step run on every ephemeral post before it is delivered and returned (the integrations add
- * action cookies here). Module-wide and idempotent, like {@link addPostSanitizer}.
- */
-export type EphemeralPreparer = (app: App, post: Post) => Post
-
-const ephemeralPreparers = new Set<EphemeralPreparer>()
-
-export function addEphemeralPreparer(fn: EphemeralPreparer): void {
-  ephemeralPreparers.add(fn)
-}
-
 /** Attachments with an id on every action (the real `GenerateActionIds`), copied, never mutated. */
 function withActionIds(props: PostProps): PostProps {
   const atts = props.attachments
@@ -293,7 +267,7 @@ export function sendEphemeral(app: App, userId: string, post: Partial<Post> & { 
     pending_post_id: '',
     reply_count: 0,
   }
-  for (const fn of ephemeralPreparers) full = fn(app, full)
+  for (const fn of app.ephemeralPreparers) full = fn(app, full)
   app.hub.broadcast(
     'ephemeral_message',
     { post: JSON.stringify(sanitizePost(full)) },

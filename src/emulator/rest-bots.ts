@@ -3,7 +3,8 @@
  * @module
  */
 import type { BotAccount, UserAccessToken } from '../types/index.js'
-import { type App, type Ctx, isSystemAdmin, OK } from './app.js'
+import { type App, type Ctx, OK } from './app.js'
+import { isSystemAdmin } from './permissions.js'
 import { getUserOr404, paginate, userParam } from './rest-core.js'
 import { sendUserUpdated } from './rest-helpers.js'
 import type { StoredToken, StoredUser } from './store.js'

@@ -3,8 +3,9 @@
  * @module
  */
 import type { Channel } from '../types/index.js'
-import { type App, type Ctx, isSystemAdmin, OK } from './app.js'
+import { type App, type Ctx, OK } from './app.js'
 import { CHANNEL, CHANNEL_SEARCH, SCHEME_ROLES } from './decode.js'
+import { isSystemAdmin } from './permissions.js'
 import { systemPost } from './posts.js'
 import { getUserOr404, ownOrAdmin, paginate, readableChannel, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
@@ -17,7 +18,7 @@ export function registerChannels(app: App): void {
     if (!isValidId(id)) throw badUrlParam('team_id')
     const t = store.teams.get(id)
     if (!t) throw notFound('app.team.get.find.app_error', 'team')
-    if (!store.isTeamMember(id, me.id) && !me.roles.includes('system_admin')) throw forbidden()
+    if (!store.isTeamMember(id, me.id) && !isSystemAdmin(me)) throw forbidden()
     return t
   }
   app.route('GET', '/api/v4/teams', ctx => {
@@ -55,7 +56,7 @@ export function registerChannels(app: App): void {
     const me = ctx.user()
     const id = userParam(ctx)
     // remove_user_from_team: yourself, or a system admin.
-    if (id !== me.id && !me.roles.includes('system_admin')) throw forbidden()
+    if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
     if (!store.isTeamMember(t.id, id)) throw notFound('app.team.get_member.missing.app_error', 'team member')
     const u = getUserOr404(app, id)
     for (const ch of store.channels.values()) {
@@ -111,7 +112,7 @@ export function registerChannels(app: App): void {
     const me = ctx.user()
     const ids = await ctx.json<unknown>()
     if (!Array.isArray(ids) || ids.length !== 2 || !ids.every(isValidId)) throw badParam('user_ids')
-    if (!ids.includes(me.id) && !me.roles.includes('system_admin')) throw forbidden()
+    if (!ids.includes(me.id) && !isSystemAdmin(me)) throw forbidden()
     for (const id of ids) getUserOr404(app, id)
     const { channel, created } = store.directChannel(String(ids[0]), String(ids[1]))
     if (created)
@@ -161,7 +162,7 @@ export function registerChannels(app: App): void {
   const patchChannel = async (ctx: Ctx) => {
     const ch = readableChannel(app, ctx, ctx.params.channel_id!)
     const me = ctx.user()
-    if (!store.isChannelMember(ch.id, me.id) && !me.roles.includes('system_admin')) throw forbidden()
+    if (!store.isChannelMember(ch.id, me.id) && !isSystemAdmin(me)) throw forbidden()
     const b = await ctx.json<Partial<Channel> | null>(CHANNEL, 'channel')
     const before = { ...ch }
     for (const k of ['display_name', 'name', 'header', 'purpose'] as const)
@@ -263,8 +264,7 @@ export function registerChannels(app: App): void {
         'api.channel.add_user_to_channel.type.app_error',
         'Can not add user to this channel type',
       )
-    if (ch.type === 'P' && !store.isChannelMember(ch.id, me.id) && !me.roles.includes('system_admin'))
-      throw forbidden()
+    if (ch.type === 'P' && !store.isChannelMember(ch.id, me.id) && !isSystemAdmin(me)) throw forbidden()
     const b = await ctx.json<{ user_id?: string; user_ids?: string[] }>()
     const ids = b?.user_ids ?? (b?.user_id ? [b.user_id] : [])
     if (!ids.length || !ids.every(isValidId)) throw badParam('user_id')

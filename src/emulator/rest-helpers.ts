@@ -5,6 +5,7 @@
  */
 import type { Channel, User } from '../types/index.js'
 import type { App, Ctx } from './app.js'
+import { isSystemAdmin } from './permissions.js'
 import type { StoredUser } from './store.js'
 import { badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
@@ -59,7 +60,7 @@ export function userParam(ctx: Ctx, name = 'user_id'): string {
 export function ownOrAdmin(ctx: Ctx, name = 'user_id'): string {
   const id = userParam(ctx, name)
   const me = ctx.user()
-  if (id !== me.id && !me.roles.split(' ').includes('system_admin')) throw forbidden()
+  if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
   return id
 }
 
@@ -75,7 +76,7 @@ export function readableChannel(app: App, ctx: Ctx, id: string): Channel {
   if (!isValidId(id)) throw badUrlParam('channel_id')
   const ch = app.store.channels.get(id)
   if (!ch) throw notFound('app.channel.get.existing.app_error', 'existing channel')
-  if (app.store.isChannelMember(id, me.id) || me.roles.includes('system_admin')) return ch
+  if (app.store.isChannelMember(id, me.id) || isSystemAdmin(me)) return ch
   if (ch.type === 'O' && app.store.isTeamMember(ch.team_id, me.id)) return ch
   throw forbidden()
 }

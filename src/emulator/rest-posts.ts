@@ -3,8 +3,9 @@
  * @module
  */
 import type { Post, PostList, PostProps, Reaction } from '../types/index.js'
-import { type App, type Ctx, isSystemAdmin } from './app.js'
+import type { App, Ctx } from './app.js'
 import { PATCH_POST, POST, REACTION } from './decode.js'
+import { isSystemAdmin } from './permissions.js'
 import { applyPostEdit, checkEditableChannel, type EditKind, recordEdit } from './post-edit.js'
 import { createPost, sanitizePost } from './posts.js'
 import { paginate, readableChannel, userParam } from './rest-core.js'
@@ -43,7 +44,7 @@ export function registerPosts(app: App): void {
   /** Edit permission, then (in the real order for each route) the archived channel and system posts. */
   const editable = (ctx: Ctx, p: Post, kind?: EditKind): void => {
     const me = ctx.user()
-    if (p.user_id !== me.id && !me.roles.includes('system_admin')) throw forbidden()
+    if (p.user_id !== me.id && !isSystemAdmin(me)) throw forbidden()
     if (kind === 'patch') checkEditableChannel(app, p, kind)
     if (p.type.startsWith('system_'))
       throw new AppError(

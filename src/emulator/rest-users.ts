@@ -2,8 +2,9 @@
  * REST routes: login/logout, users, statuses, typing, preferences.
  * @module
  */
-import { type App, isSystemAdmin, OK } from './app.js'
+import { type App, OK } from './app.js'
 import { fitsShape, LOGIN, NEW_USER, PREFERENCE, USER_PATCH } from './decode.js'
+import { isSystemAdmin } from './permissions.js'
 import { getUserOr404, ownOrAdmin, paginate, publicUser, sendUserUpdated, userParam } from './rest-helpers.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
 
@@ -282,7 +283,7 @@ export function registerUsers(app: App): void {
   app.route('PUT', '/api/v4/users/:user_id/status', async ctx => {
     const id = userParam(ctx)
     const me = ctx.user()
-    if (id !== me.id && !me.roles.includes('system_admin')) throw forbidden()
+    if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
     const body = await ctx.json<{ status?: string; user_id?: string; dnd_end_time?: number }>()
     if (body?.user_id !== undefined && body.user_id !== id) throw badParam('user_id')
     if (!body || !['online', 'away', 'dnd', 'offline', 'ooo'].includes(body.status ?? ''))

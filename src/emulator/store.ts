@@ -20,6 +20,7 @@ import type {
   TeamMember,
   UserStatus,
 } from '../types/index.js'
+import { isSystemAdmin } from './permissions.js'
 import type { Kind, Session, StoredToken, StoredUser, TouchListener } from './store-types.js'
 import { newId } from './util.js'
 
@@ -209,10 +210,7 @@ export class Store {
 
   /** Whether the user holds team_admin in the team, by role or as a system admin. */
   isTeamAdmin(teamId: string, userId: string): boolean {
-    return (
-      this.teamAdmins.has(`${teamId}:${userId}`) ||
-      (this.users.get(userId)?.roles.split(' ').includes('system_admin') ?? false)
-    )
+    return this.teamAdmins.has(`${teamId}:${userId}`) || isSystemAdmin(this.users.get(userId))
   }
 
   teamMember(teamId: string, userId: string): TeamMember {

@@ -4,9 +4,10 @@
  * @module
  */
 import type { Channel, Post } from '../../types/index.js'
-import { type App, type Ctx, isSystemAdmin } from '../app.js'
+import type { App, Ctx } from '../app.js'
+import { isSystemAdmin } from '../permissions.js'
 import { recordEdit } from '../post-edit.js'
-import { addEphemeralPreparer, sanitizePost, sendEphemeral } from '../posts.js'
+import { sanitizePost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-core.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from '../util.js'
 import { type ActionCookie, addActionCookies, openCookie, RETAIN_PROP_KEYS } from './cookies.js'
@@ -92,7 +93,7 @@ function fromCookie(app: App, postId: string, c: ActionCookie): Target {
 
 export function registerActions(app: App): void {
   const { store, hub } = app
-  addEphemeralPreparer(addActionCookies)
+  app.ephemeralPreparers.push(addActionCookies)
 
   app.route('POST', '/api/v4/posts/:post_id/actions/:action_id', async ctx => {
     const me = ctx.user()

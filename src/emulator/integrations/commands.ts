@@ -4,9 +4,9 @@
  * @module
  */
 import type { Command, CommandResponse } from '../../types/index.js'
-import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
+import { type App, type Ctx, OK } from '../app.js'
 import { COMMAND } from '../decode.js'
-import { hasTeamPermission, requireTeamPermission } from '../permissions.js'
+import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
 import { createPost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-core.js'
 import type { StoredUser } from '../store.js'

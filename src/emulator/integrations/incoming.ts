@@ -3,10 +3,10 @@
  * @module
  */
 import type { Channel, IncomingWebhook } from '../../types/index.js'
-import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
+import { type App, type Ctx, OK } from '../app.js'
 import { decodeJson, fitsShape, INCOMING_WEBHOOK, WEBHOOK_REQUEST } from '../decode.js'
 import { parseMultipart } from '../multipart.js'
-import { hasTeamPermission, requireTeamPermission } from '../permissions.js'
+import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
 import { paginate, readableChannel } from '../rest-core.js'
 import {
   AppError,

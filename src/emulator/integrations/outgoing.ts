@@ -4,9 +4,9 @@
  * @module
  */
 import type { OutgoingWebhook, Post } from '../../types/index.js'
-import { type App, type Ctx, isSystemAdmin, OK } from '../app.js'
+import { type App, type Ctx, OK } from '../app.js'
 import { OUTGOING_WEBHOOK } from '../decode.js'
-import { hasTeamPermission, requireTeamPermission } from '../permissions.js'
+import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
 import { paginate } from '../rest-core.js'
 import type { StoredUser } from '../store.js'
 import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from '../util.js'

@@ -1,2 +1,0 @@
-/** The CLI. @module */
-export { type Io, main } from './main.js'
