@@ -242,16 +242,16 @@ export class Bot extends Composer<AnyContext> {
   }
 
   /**
-   * A button routing to `bot.action(id)` (after `start()`: it points at the receiver). The context
-   * is signed; it comes back verified as `ctx.values`.
+   * A button routing to `bot.action(id)` (after `start()`: it points at the receiver), with the
+   * same signature as `ctx.button`. The context is signed; it comes back verified as `ctx.values`.
    *
    * @example
    * ```ts
-   * bot.button('approve', 'Approve', { service: 'api' }, 'primary')
+   * bot.button('approve', 'Approve', { context: { service: 'api' }, style: 'primary' })
    * ```
    */
-  button(id: string, label: string, context: Record<string, unknown> = {}, style?: string): PostAction {
-    return buildAction(this.#runtime, id, label, 'button', { context, ...(style ? { style } : {}) })
+  button(id: string, label: string, options: ButtonOptions = {}): PostAction {
+    return buildAction(this.#runtime, id, label, 'button', options)
   }
   /** A select menu routing to `bot.action(id)`; the choice is `ctx.selected`. */
   menu(

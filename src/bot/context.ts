@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream'
 import type { Client } from '../client/client.js'
 import type { CreatePost, UploadFile } from '../client/resources.js'
-import { MatterkitError } from '../core/errors.js'
+import { ArgumentError, MatterkitError } from '../core/errors.js'
 import { parseDuration } from '../core/time.js'
 import type {
   Channel,
@@ -355,6 +355,8 @@ const uploadFile = (f: UploadInput): UploadFile =>
       : f
 
 /** @internal Build a signed action pointing at the receiver. */
+const BUTTON_OPTION_KEYS: ReadonlySet<string> = new Set(['context', 'style', 'disabled', 'expires'])
+
 export function buildAction(
   rt: BotRuntime,
   id: string,
@@ -363,9 +365,13 @@ export function buildAction(
   o: ButtonOptions,
 ): PostAction {
   if (!/^[A-Za-z0-9_-]+$/.test(id))
-    throw new MatterkitError(
-      'MK_ERR_INVALID_ARGUMENT',
-      `Action id "${id}" must use letters, digits, "-" or "_" only.`,
+    throw new ArgumentError(`Action id "${id}" must use letters, digits, "-" or "_" only.`)
+  // bot.button once took (context, style): a context passed where the options go must not be
+  // signed as options in silence, with its values lost.
+  const unknown = Object.keys(o).filter(k => !BUTTON_OPTION_KEYS.has(k))
+  if (unknown.length)
+    throw new ArgumentError(
+      `Unknown button option${unknown.length > 1 ? 's' : ''} ${unknown.map(k => JSON.stringify(k)).join(', ')} for "${id}": pass data as { context: { … } } (options: ${[...BUTTON_OPTION_KEYS].join(', ')}).`,
     )
   const expiresAt = o.expires === undefined ? undefined : Date.now() + parseDuration(o.expires)
   return {

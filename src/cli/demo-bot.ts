@@ -21,8 +21,8 @@ export function createDemoBot(url: string, token: string): Bot {
           attachments: [
             {
               actions: [
-                bot.button('approve', 'Approve', { service }, 'primary'),
-                bot.button('cancel', 'Cancel', { service }, 'danger'),
+                bot.button('approve', 'Approve', { context: { service }, style: 'primary' }),
+                bot.button('cancel', 'Cancel', { context: { service }, style: 'danger' }),
               ],
             },
           ],

@@ -58,6 +58,18 @@ afterAll(async () => {
   await t?.stop()
 })
 
+describe('bot.button and ctx.button', () => {
+  it('take the same options; the old positional (context, style) form is refused, not mis-signed', () => {
+    const b = bot.button('approve', 'Approve', { context: { service: 'web' }, style: 'primary' })
+    expect(b).toMatchObject({ id: 'approve', name: 'Approve', style: 'primary', type: 'button' })
+    // biome-ignore lint/suspicious/noExplicitAny: the pre-fix call shape, on purpose
+    expect(() => (bot.button as any)('approve', 'Approve', { service: 'web' }, 'primary')).toThrow(
+      ArgumentError,
+    )
+    expect(() => bot.button('bad id', 'X')).toThrow(ArgumentError)
+  })
+})
+
 describe('t.command', () => {
   it('runs the slash command as the user and returns the answer', async () => {
     const res = await t.command('/deploy web', { as: 'bob' })
