@@ -11,16 +11,13 @@ import type { Logger } from '../core/logger.js'
 import type { RealtimeEventMap } from '../realtime/events.js'
 import { type CommandSpec, commandHelp, parseCommand } from './args.js'
 import { compose, type Middleware, type NextFunction } from './compose.js'
-import type { Context } from './context.js'
-import type {
-  ActionContext,
-  AnyContext,
-  CommandContext,
-  DialogContext,
-  EventContext,
-  MessageContext,
-  WebhookContext,
-} from './contexts.js'
+import type { ActionContext } from './contexts/action.js'
+import type { AnyContext, Context } from './contexts/base.js'
+import type { CommandContext } from './contexts/command.js'
+import type { DialogContext } from './contexts/dialog.js'
+import type { EventContext } from './contexts/event.js'
+import type { MessageContext } from './contexts/message.js'
+import type { WebhookContext } from './contexts/webhook.js'
 import { matchTrigger, type Trigger } from './matchers.js'
 
 /**

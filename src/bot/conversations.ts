@@ -5,7 +5,7 @@
  */
 import { MatterkitError } from '../core/errors.js'
 import type { Post } from '../types/index.js'
-import type { ReplyWait } from './context.js'
+import type { ReplyWait } from './contexts/base.js'
 
 interface Waiter extends ReplyWait {
   resolve(p: Post): void

@@ -5,7 +5,7 @@
 import type { ClientOptions } from '../client/client.js'
 import { ConfigError } from '../core/errors.js'
 import { consoleLogger, parseLogLevel } from '../core/logger.js'
-import type { AnyContext } from './contexts.js'
+import type { AnyContext } from './contexts/base.js'
 import type { FilterOptions } from './filters.js'
 import type { SessionData, SessionStorage } from './session.js'
 

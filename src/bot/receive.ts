@@ -10,15 +10,12 @@ import type { ReceiverEvent, ReceiverReply } from '../http/receiver.js'
 import { respond } from '../http/respond.js'
 import type { CommandSpec } from './args.js'
 import { commandHint } from './args.js'
-import type { BotRuntime } from './context.js'
-import {
-  ActionContext,
-  type AnyContext,
-  CommandContext,
-  DialogContext,
-  type MessageContext,
-  WebhookContext,
-} from './contexts.js'
+import { ActionContext } from './contexts/action.js'
+import type { AnyContext, BotRuntime } from './contexts/base.js'
+import { CommandContext } from './contexts/command.js'
+import { DialogContext } from './contexts/dialog.js'
+import type { MessageContext } from './contexts/message.js'
+import { WebhookContext } from './contexts/webhook.js'
 import type { PostFilter } from './filters.js'
 
 /** A context made from a receiver request. */

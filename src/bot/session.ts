@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { parseDuration } from '../core/time.js'
-import { SESSION } from './context.js'
+import { SESSION } from './contexts/base.js'
 
 /**
  * The shape of `ctx.session`. Add your fields by declaration merging:

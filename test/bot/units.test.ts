@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest'
-import type { BotRuntime } from '../../src/bot/context.js'
+import type { BotRuntime } from '../../src/bot/contexts/base.js'
 import {
   type AnyContext,
   attachment,

@@ -1,14 +1,15 @@
 /**
  * `Context`: the base of what every handler and middleware receives — the client, the bot's
  * identity, the session and helpers that work for every kind of update. The kind-specific
- * contexts (`MessageContext`, `CommandContext`, …) are in `contexts.ts`.
+ * contexts (`MessageContext`, `CommandContext`, …) have a file each beside this one.
  * @module
  */
+
 import type { Readable } from 'node:stream'
-import type { Client } from '../client/client.js'
-import type { CreatePost, UploadFile } from '../client/resources.js'
-import { ArgumentError, MatterkitError } from '../core/errors.js'
-import { parseDuration } from '../core/time.js'
+import type { Client } from '../../client/client.js'
+import type { CreatePost, UploadFile } from '../../client/resources.js'
+import { ArgumentError, MatterkitError } from '../../core/errors.js'
+import { parseDuration } from '../../core/time.js'
 import type {
   Channel,
   Dialog,
@@ -17,9 +18,16 @@ import type {
   PostAction,
   PostActionOption,
   User,
-} from '../types/index.js'
-import type { SessionData } from './session.js'
-import { splitMessage } from './split.js'
+} from '../../types/index.js'
+import type { SessionData } from '../session.js'
+import { splitMessage } from '../split.js'
+import type { ActionContext } from './action.js'
+import type { CommandContext } from './command.js'
+import type { DialogContext } from './dialog.js'
+import type { EventContext } from './event.js'
+import type { JobContext } from './job.js'
+import type { MessageContext } from './message.js'
+import type { WebhookContext } from './webhook.js'
 
 /**
  * The kinds of update a bot handles.
@@ -435,3 +443,20 @@ export function bindActions(
 export function noTarget(helper: string, kind: string, needs: string): MatterkitError {
   return new MatterkitError('MK_ERR_INVALID_ARGUMENT', `${helper} needs ${needs}; a ${kind} update has none.`)
 }
+
+/**
+ * Any context a bot hands to middleware; switch on `kind` to narrow.
+ *
+ * @example
+ * ```ts
+ * bot.use((ctx: AnyContext, next) => (ctx.kind === 'message' && ctx.text.length > 4000 ? undefined : next()))
+ * ```
+ */
+export type AnyContext =
+  | MessageContext
+  | CommandContext
+  | ActionContext
+  | DialogContext
+  | EventContext
+  | WebhookContext
+  | JobContext

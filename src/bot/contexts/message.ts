@@ -3,12 +3,12 @@
  * and `bot.thread`.
  * @module
  */
-import { parseDuration } from '../core/time.js'
-import type { PostedEvent } from '../realtime/events.js'
-import type { Post } from '../types/index.js'
-import { asPost, type BotRuntime, bindActions, Context, type Message } from './context.js'
-import { isMention } from './filters.js'
-import { stripMention } from './matchers.js'
+import { parseDuration } from '../../core/time.js'
+import type { PostedEvent } from '../../realtime/events.js'
+import type { Post } from '../../types/index.js'
+import { isMention } from '../filters.js'
+import { stripMention } from '../matchers.js'
+import { asPost, type BotRuntime, bindActions, Context, type Message } from './base.js'
 
 /**
  * Options of `ctx.waitForReply()`.
