@@ -10,21 +10,10 @@ import { normaliseServerUrl, type ServerUrl } from '../core/url.js'
 import type { User } from '../types/index.js'
 import { setCredentials } from './credentials.js'
 import { apiErrorFor, NetworkError } from './errors.js'
-import {
-  Bots,
-  Channels,
-  Commands,
-  Files,
-  Misc,
-  Posts,
-  Reactions,
-  type Requester,
-  Teams,
-  Threads,
-  Tokens,
-  Users,
-  Webhooks,
-} from './resources.js'
+import type { Requester } from './resource-base.js'
+import { Bots, Commands, Misc, Tokens, Webhooks } from './resources-integrations.js'
+import { Channels, Teams, Threads, Users } from './resources-people.js'
+import { Files, Posts, Reactions } from './resources-posts.js'
 import {
   type RateLimitInfo,
   type RawResponse,
