@@ -7,10 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Post } from '../types/index.js'
 import { sessionForToken } from './auth.js'
 import { decodeJson, fitsShape, type Shape } from './decode.js'
+import { AppError, badParam, forbidden } from './errors.js'
+import { readBody, sendError, sendJson } from './http.js'
 import type { Hub } from './hub.js'
+import { newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import type { Session, Store, StoredUser } from './store.js'
-import { AppError, badParam, forbidden, newId, readBody, sendError, sendJson } from './util.js'
 
 /** A `%` not followed by two hex digits (in the path: Go checks the query only when it is parsed). */
 const BAD_ESCAPE = /%(?![0-9a-fA-F]{2})/

@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
-import { newId } from './util.js'
+import { newId } from './ids.js'
 import { type FlushTarget, Outbox } from './ws-outbox.js'
 
 export const DEAD_QUEUE = 128

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { sessionForToken } from './auth.js'
+import { VERSION_HEADER } from './http.js'
 import {
   type Conn,
   DEAD_QUEUE,
@@ -17,8 +18,8 @@ import {
   RING,
   rawSocket,
 } from './hub-conn.js'
+import { isValidId } from './ids.js'
 import type { Session, Store } from './store.js'
-import { isValidId, VERSION_HEADER } from './util.js'
 import { answerAction } from './ws-actions.js'
 import { awaitChallenge } from './ws-auth.js'
 import { Flusher } from './ws-outbox.js'

@@ -6,8 +6,8 @@
  * @module
  */
 import type { App } from './app.js'
+import { forbidden } from './errors.js'
 import type { StoredUser } from './store-types.js'
-import { forbidden } from './util.js'
 
 /** Whether the user holds the system_admin role: the one admin check of the emulator. */
 export function isSystemAdmin(u: Pick<StoredUser, 'roles'> | undefined): boolean {

@@ -7,7 +7,8 @@
  */
 import type { Post, PostProps } from '../types/index.js'
 import type { App } from './app.js'
-import { AppError, newId } from './util.js'
+import { AppError } from './errors.js'
+import { newId } from './ids.js'
 
 /** `model.PostMessageMaxRunesV2`, the limit `createPost` applies too. */
 const MAX_MESSAGE_RUNES = 16383

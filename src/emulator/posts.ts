@@ -4,11 +4,12 @@
  */
 import type { Post, PostProps } from '../types/index.js'
 import type { App } from './app.js'
+import { AppError, badParam, forbidden, notFound } from './errors.js'
+import { isValidId, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import { checkPostLimits } from './post-edit.js'
 import type { StoredUser } from './store.js'
 import { noteReply } from './threads.js'
-import { AppError, badParam, forbidden, isValidId, newId, notFound } from './util.js'
 
 const RESERVED_PROPS = [
   'from_webhook',

@@ -4,21 +4,11 @@
  */
 import type { BotAccount, UserAccessToken } from '../types/index.js'
 import { type App, type Ctx, OK } from './app.js'
+import { AppError, badParam, badUrlParam, disabled, forbidden, notFound } from './errors.js'
+import { isValidId, isValidUsername, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
-import { getUserOr404, paginate, userParam } from './rest-core.js'
-import { sendUserUpdated } from './rest-helpers.js'
+import { getUserOr404, paginate, sendUserUpdated, userParam } from './rest-helpers.js'
 import type { StoredToken, StoredUser } from './store.js'
-import {
-  AppError,
-  badParam,
-  badUrlParam,
-  disabled,
-  forbidden,
-  isValidId,
-  isValidUsername,
-  newId,
-  notFound,
-} from './util.js'
 
 /** Create a bot user + its Bot record (shared by `POST /bots` and the seed). */
 export function createBot(

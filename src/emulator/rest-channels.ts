@@ -5,10 +5,11 @@
 import type { Channel } from '../types/index.js'
 import { type App, type Ctx, OK } from './app.js'
 import { CHANNEL, CHANNEL_SEARCH, SCHEME_ROLES } from './decode.js'
+import { AppError, badParam, badUrlParam, forbidden, notFound } from './errors.js'
+import { isValidId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import { systemPost } from './posts.js'
 import { getUserOr404, ownOrAdmin, paginate, readableChannel, userParam } from './rest-helpers.js'
-import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
 export function registerChannels(app: App): void {
   const { store, hub } = app

@@ -1,15 +1,12 @@
 /**
- * REST routes: system; registers the user, team and channel routes. Re-exports the helpers other
- * route modules use.
+ * REST routes: system; registers the user, team, channel and thread routes.
  * @module
  */
 import type { App } from './app.js'
+import { VERSION } from './http.js'
 import { registerChannels } from './rest-channels.js'
 import { registerUsers } from './rest-users.js'
 import { registerThreads } from './threads.js'
-import { VERSION } from './util.js'
-
-export { getUserOr404, paginate, publicUser, readableChannel, userParam } from './rest-helpers.js'
 
 export function registerCore(app: App): void {
   // No session needed. `get_server_status=true` adds the store checks, as fields and headers.

@@ -5,9 +5,10 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { FileInfo } from '../types/index.js'
 import type { App, Ctx } from './app.js'
+import { AppError, badParam, badUrlParam, forbidden, notFound } from './errors.js'
+import { isValidId, newId } from './ids.js'
 import { MultipartError, parseMultipart } from './multipart.js'
-import { readableChannel } from './rest-core.js'
-import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
+import { readableChannel } from './rest-helpers.js'
 
 const MIME: Record<string, string> = {
   txt: 'text/plain',

@@ -5,9 +5,10 @@
  */
 import type { Channel, User } from '../types/index.js'
 import type { App, Ctx } from './app.js'
+import { badUrlParam, forbidden, notFound } from './errors.js'
+import { isValidId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import type { StoredUser } from './store.js'
-import { badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
 /** The client view of a user: no password. */
 export function publicUser(u: StoredUser): User {

@@ -4,9 +4,10 @@
  */
 import { type App, OK } from './app.js'
 import { fitsShape, LOGIN, NEW_USER, PREFERENCE, USER_PATCH } from './decode.js'
+import { AppError, badParam, badUrlParam, forbidden, notFound } from './errors.js'
+import { isValidId, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import { getUserOr404, ownOrAdmin, paginate, publicUser, sendUserUpdated, userParam } from './rest-helpers.js'
-import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from './util.js'
 
 const PIXEL = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',

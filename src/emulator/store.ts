@@ -20,9 +20,9 @@ import type {
   TeamMember,
   UserStatus,
 } from '../types/index.js'
+import { newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import type { Kind, Session, StoredToken, StoredUser, TouchListener } from './store-types.js'
-import { newId } from './util.js'
 
 export type { Kind, Session, StoredToken, StoredUser, TouchListener } from './store-types.js'
 

@@ -5,10 +5,11 @@
  */
 import type { Post } from '../types/index.js'
 import { type App, type Ctx, OK } from './app.js'
+import { badUrlParam, forbidden, notFound } from './errors.js'
+import { isValidId } from './ids.js'
 import { sanitizePost } from './posts.js'
 import { publicUser, userParam } from './rest-helpers.js'
 import type { StoredUser } from './store-types.js'
-import { badUrlParam, forbidden, isValidId, notFound } from './util.js'
 
 /** model.ThreadMembership, as stored (`rootId:userId`). */
 export interface ThreadMember {

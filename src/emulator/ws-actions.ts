@@ -3,9 +3,10 @@
  * `get_statuses`, …), with the real server's replies and error ids (protocol.md §4).
  * @module
  */
+
+import { VERSION } from './http.js'
 import type { Scope } from './hub.js'
 import type { Store } from './store.js'
-import { VERSION } from './util.js'
 
 interface ActionMessage {
   seq?: unknown

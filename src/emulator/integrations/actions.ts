@@ -5,11 +5,12 @@
  */
 import type { Channel, Post } from '../../types/index.js'
 import type { App, Ctx } from '../app.js'
+import { AppError, badParam, badUrlParam, forbidden, notFound } from '../errors.js'
+import { isValidId } from '../ids.js'
 import { isSystemAdmin } from '../permissions.js'
 import { recordEdit } from '../post-edit.js'
 import { sanitizePost, sendEphemeral } from '../posts.js'
-import { readableChannel } from '../rest-core.js'
-import { AppError, badParam, badUrlParam, forbidden, isValidId, notFound } from '../util.js'
+import { readableChannel } from '../rest-helpers.js'
 import { type ActionCookie, addActionCookies, openCookie, RETAIN_PROP_KEYS } from './cookies.js'
 import { type CallResult, call, newTrigger, slackText } from './shared.js'
 

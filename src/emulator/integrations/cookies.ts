@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import type { Post } from '../../types/index.js'
 import type { App } from '../app.js'
-import { AppError } from '../util.js'
+import { AppError } from '../errors.js'
 
 /** The props an action response keeps from the original post (the real `PostActionRetainPropKeys`). */
 export const RETAIN_PROP_KEYS = ['from_webhook', 'override_username', 'override_icon_url'] as const

@@ -4,8 +4,9 @@
  * @module
  */
 import type { App } from '../app.js'
-import { readableChannel } from '../rest-core.js'
-import { AppError, badParam, isValidId, newId } from '../util.js'
+import { AppError, badParam } from '../errors.js'
+import { isValidId, newId } from '../ids.js'
+import { readableChannel } from '../rest-helpers.js'
 import { call, useTrigger } from './shared.js'
 
 export function registerDialogs(app: App): void {

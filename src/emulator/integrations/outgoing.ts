@@ -6,10 +6,11 @@
 import type { OutgoingWebhook, Post } from '../../types/index.js'
 import { type App, type Ctx, OK } from '../app.js'
 import { OUTGOING_WEBHOOK } from '../decode.js'
+import { AppError, badParam, badUrlParam, forbidden, notFound } from '../errors.js'
+import { isValidId, newId } from '../ids.js'
 import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
-import { paginate } from '../rest-core.js'
+import { paginate } from '../rest-helpers.js'
 import type { StoredUser } from '../store.js'
-import { AppError, badParam, badUrlParam, forbidden, isValidId, newId, notFound } from '../util.js'
 import { call, createWebhookPost, requireEnabled, slackText } from './shared.js'
 
 const DISABLED = 'api.outgoing_webhook.disabled.app_error'

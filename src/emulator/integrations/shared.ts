@@ -5,9 +5,10 @@
  */
 import type { Channel, Post, PostProps } from '../../types/index.js'
 import type { App } from '../app.js'
+import { AppError, disabled as disabledError } from '../errors.js'
+import { newId } from '../ids.js'
 import { createPost } from '../posts.js'
 import type { StoredUser } from '../store.js'
-import { AppError, disabled as disabledError, newId } from '../util.js'
 
 /** `OutgoingIntegrationRequestsTimeout` (30 s): trigger-id lifetime and request timeout. */
 export const TRIGGER_TTL = 30_000
