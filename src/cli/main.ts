@@ -23,7 +23,6 @@ import { cliHelpers, ExitError, exitCodeFor, type Io, usage } from './shared.js'
 import { untilStopSignal } from './signals.js'
 import { runStart } from './start.js'
 
-export type { Io } from './shared.js'
 
 const defaultIo: Io = {
   out: s => process.stdout.write(`${s}\n`),

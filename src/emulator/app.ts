@@ -12,7 +12,8 @@ import { readBody, sendError, sendJson } from './http.js'
 import type { Hub } from './hub.js'
 import { newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
-import type { Session, Store, StoredUser } from './store.js'
+import type { Store } from './store.js'
+import type { Session, StoredUser } from './store-types.js'
 
 /** A `%` not followed by two hex digits (in the path: Go checks the query only when it is parsed). */
 const BAD_ESCAPE = /%(?![0-9a-fA-F]{2})/

@@ -3,7 +3,8 @@
  * cookie) and the in-band `authentication_challenge`, so that all three refuse the same tokens.
  * @module
  */
-import type { Session, Store } from './store.js'
+import type { Store } from './store.js'
+import type { Session } from './store-types.js'
 
 /**
  * The session a token stands for, or `undefined` when the token is unknown, belongs to a revoked,

@@ -19,7 +19,8 @@ import {
   rawSocket,
 } from './hub-conn.js'
 import { isValidId } from './ids.js'
-import type { Session, Store } from './store.js'
+import type { Store } from './store.js'
+import type { Session } from './store-types.js'
 import { answerAction } from './ws-actions.js'
 import { awaitChallenge } from './ws-auth.js'
 import { Flusher } from './ws-outbox.js'

@@ -34,7 +34,8 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { Post } from '../types/index.js'
 import { CorruptStateError } from './corrupt-state-error.js'
-import type { Kind, Store } from './store.js'
+import type { Store } from './store.js'
+import type { Kind } from './store-types.js'
 
 /** A row as written: kind, key and the JSON of its value (null: deleted). */
 type Row = [kind: Kind, key: string, value: string | null]
@@ -517,8 +518,8 @@ function load(store: Store, dir: string, rows: Loaded[]): void {
   const listener = store.onTouch
   store.onTouch = undefined
   each<typeof store.users extends Map<string, infer U> ? U : never>('user', (_, u) => store.putUser(u))
-  each<import('./store.js').Session>('session', (k, s) => store.sessions.set(k, s))
-  each<import('./store.js').StoredToken>('token', (k, t) => store.tokens.set(k, t))
+  each<import('./store-types.js').Session>('session', (k, s) => store.sessions.set(k, s))
+  each<import('./store-types.js').StoredToken>('token', (k, t) => store.tokens.set(k, t))
   each<import('../types/index.js').BotAccount>('bot', (k, b) => store.bots.set(k, b))
   each<import('../types/index.js').Team>('team', (k, t) => {
     store.teams.set(k, t)

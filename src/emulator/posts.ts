@@ -8,7 +8,7 @@ import { AppError, badParam, forbidden, notFound } from './errors.js'
 import { isValidId, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import { checkPostLimits } from './post-edit.js'
-import type { StoredUser } from './store.js'
+import type { StoredUser } from './store-types.js'
 import { noteReply } from './threads.js'
 
 const RESERVED_PROPS = [

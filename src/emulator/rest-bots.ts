@@ -8,7 +8,7 @@ import { AppError, badParam, badUrlParam, disabled, forbidden, notFound } from '
 import { isValidId, isValidUsername, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import { getUserOr404, paginate, sendUserUpdated, userParam } from './rest-helpers.js'
-import type { StoredToken, StoredUser } from './store.js'
+import type { StoredToken, StoredUser } from './store-types.js'
 
 /** Create a bot user + its Bot record (shared by `POST /bots` and the seed). */
 export function createBot(

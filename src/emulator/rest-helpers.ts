@@ -8,7 +8,7 @@ import type { App, Ctx } from './app.js'
 import { badUrlParam, forbidden, notFound } from './errors.js'
 import { isValidId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
-import type { StoredUser } from './store.js'
+import type { StoredUser } from './store-types.js'
 
 /** The client view of a user: no password. */
 export function publicUser(u: StoredUser): User {

@@ -24,8 +24,6 @@ import { newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import type { Kind, Session, StoredToken, StoredUser, TouchListener } from './store-types.js'
 
-export type { Kind, Session, StoredToken, StoredUser, TouchListener } from './store-types.js'
-
 export class Store {
   users = new Map<string, StoredUser>()
   usersByName = new Map<string, StoredUser>()

@@ -9,7 +9,8 @@
  */
 import type { WebSocket } from 'ws'
 import { sessionForToken } from './auth.js'
-import type { Session, Store } from './store.js'
+import type { Store } from './store.js'
+import type { Session } from './store-types.js'
 
 /** Called once the challenge succeeds, with the session and the challenge's `seq`. */
 export type OnAuthenticated = (session: Session, seq: number) => void

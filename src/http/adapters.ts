@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readWebBody, TOO_LARGE } from './parse.js'
-import type { Receiver, ReceiverResponse } from './receiver.js'
+import type { Receiver, ReceiverResponse } from './receiver-types.js'
 
 /**
  * A plain `node:http` handler.

@@ -29,17 +29,6 @@ import {
 import { decodeBody, header, mediaType, parseForm, readNodeBody, TOO_LARGE } from './parse.js'
 import type { Receiver, ReceiverOptions, ReceiverRequest, ReceiverResponse } from './receiver-types.js'
 
-export type { ReceiverEvent } from './events.js'
-
-export type {
-  Receiver,
-  ReceiverOptions,
-  ReceiverReply,
-  ReceiverRequest,
-  ReceiverResponse,
-  ReceiverServer,
-} from './receiver-types.js'
-
 const ROUTES = ['command', 'action', 'dialog', 'webhook'] as const
 type Route = (typeof ROUTES)[number]
 

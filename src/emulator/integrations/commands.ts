@@ -11,7 +11,7 @@ import { isValidId, newId } from '../ids.js'
 import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
 import { createPost, sendEphemeral } from '../posts.js'
 import { readableChannel } from '../rest-helpers.js'
-import type { StoredUser } from '../store.js'
+import type { StoredUser } from '../store-types.js'
 import { BUILT_IN_TRIGGERS } from './builtin-triggers.js'
 import { type CallResult, call, newTrigger, RESPONSE_URL_TTL, requireEnabled, slackText } from './shared.js'
 

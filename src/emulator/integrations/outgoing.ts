@@ -10,7 +10,7 @@ import { AppError, badParam, badUrlParam, forbidden, notFound } from '../errors.
 import { isValidId, newId } from '../ids.js'
 import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
 import { paginate } from '../rest-helpers.js'
-import type { StoredUser } from '../store.js'
+import type { StoredUser } from '../store-types.js'
 import { call, createWebhookPost, requireEnabled, slackText } from './shared.js'
 
 const DISABLED = 'api.outgoing_webhook.disabled.app_error'

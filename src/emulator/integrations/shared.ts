@@ -8,7 +8,7 @@ import type { App } from '../app.js'
 import { AppError, disabled as disabledError } from '../errors.js'
 import { newId } from '../ids.js'
 import { createPost } from '../posts.js'
-import type { StoredUser } from '../store.js'
+import type { StoredUser } from '../store-types.js'
 
 /** `OutgoingIntegrationRequestsTimeout` (30 s): trigger-id lifetime and request timeout. */
 export const TRIGGER_TTL = 30_000
