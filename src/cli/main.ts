@@ -23,7 +23,6 @@ import { cliHelpers, ExitError, exitCodeFor, type Io, usage } from './shared.js'
 import { untilStopSignal } from './signals.js'
 import { runStart } from './start.js'
 
-
 const defaultIo: Io = {
   out: s => process.stdout.write(`${s}\n`),
   err: s => process.stderr.write(`${s}\n`),
