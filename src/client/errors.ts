@@ -44,20 +44,51 @@ export class ApiError extends MatterkitError {
   }
 }
 
+/** What an HTTP error carries besides its message. */
+type ApiErrorInfo = RequestInfo & { status: number; serverId: string; requestId: string }
+
 /** 400: the request was malformed. */
-export class BadRequestError extends ApiError {}
+export class BadRequestError extends ApiError {
+  constructor(message: string, info: ApiErrorInfo) {
+    super('MK_ERR_BAD_REQUEST', message, info)
+  }
+}
 /** 401: no, a bad, or an expired token. Never retried. */
-export class AuthError extends ApiError {}
+export class AuthError extends ApiError {
+  constructor(message: string, info: ApiErrorInfo) {
+    super('MK_ERR_UNAUTHORIZED', message, info)
+  }
+}
 /** 403: authenticated, but not allowed (often: not a member of the channel or team). */
-export class ForbiddenError extends ApiError {}
+export class ForbiddenError extends ApiError {
+  constructor(message: string, info: ApiErrorInfo) {
+    super('MK_ERR_FORBIDDEN', message, info)
+  }
+}
 /** 404: not found (or not visible to you). */
-export class NotFoundError extends ApiError {}
+export class NotFoundError extends ApiError {
+  constructor(message: string, info: ApiErrorInfo) {
+    super('MK_ERR_NOT_FOUND', message, info)
+  }
+}
 /** 413: the body or file is too large. */
-export class PayloadTooLargeError extends ApiError {}
+export class PayloadTooLargeError extends ApiError {
+  constructor(message: string, info: ApiErrorInfo) {
+    super('MK_ERR_PAYLOAD_TOO_LARGE', message, info)
+  }
+}
 /** 5xx. */
-export class ServerError extends ApiError {}
+export class ServerError extends ApiError {
+  constructor(message: string, info: ApiErrorInfo) {
+    super('MK_ERR_SERVER', message, info)
+  }
+}
 /** 501: the feature is disabled in the server's config. */
-export class NotImplementedError extends ApiError {}
+export class NotImplementedError extends ApiError {
+  constructor(message: string, info: ApiErrorInfo) {
+    super('MK_ERR_NOT_IMPLEMENTED', message, info)
+  }
+}
 
 /** 429: rate limited, and the client was told not to wait (or gave up). */
 export class RateLimitedError extends ApiError {
@@ -160,12 +191,12 @@ export function apiErrorFor(
     message = `Bots cannot log in with a password. Create an access token for the bot (System Console → Integrations → Bot Accounts) and pass it as \`token\`.`
   }
   const full = { ...info, requestId: redactString(info.requestId), status, serverId }
-  if (status === 400) return new BadRequestError('MK_ERR_BAD_REQUEST', message, full)
-  if (status === 401) return new AuthError('MK_ERR_UNAUTHORIZED', message, full)
-  if (status === 403) return new ForbiddenError('MK_ERR_FORBIDDEN', message, full)
-  if (status === 404) return new NotFoundError('MK_ERR_NOT_FOUND', message, full)
-  if (status === 413) return new PayloadTooLargeError('MK_ERR_PAYLOAD_TOO_LARGE', message, full)
-  if (status === 501) return new NotImplementedError('MK_ERR_NOT_IMPLEMENTED', message, full)
-  if (status >= 500) return new ServerError('MK_ERR_SERVER', message, full)
+  if (status === 400) return new BadRequestError(message, full)
+  if (status === 401) return new AuthError(message, full)
+  if (status === 403) return new ForbiddenError(message, full)
+  if (status === 404) return new NotFoundError(message, full)
+  if (status === 413) return new PayloadTooLargeError(message, full)
+  if (status === 501) return new NotImplementedError(message, full)
+  if (status >= 500) return new ServerError(message, full)
   return new ApiError('MK_ERR_API', message, full)
 }

@@ -248,11 +248,13 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         res.resume()
         if (status === 401) {
           end(
-            new AuthError(
-              'MK_ERR_UNAUTHORIZED',
-              'The server refused the WebSocket token (401). Check the token.',
-              { method: 'GET', path: '/websocket', status, serverId: '', requestId: '' },
-            ),
+            new AuthError('The server refused the WebSocket token (401). Check the token.', {
+              method: 'GET',
+              path: '/websocket',
+              status,
+              serverId: '',
+              requestId: '',
+            }),
           )
         } else end(new Error(`WebSocket upgrade answered ${status}`))
       })

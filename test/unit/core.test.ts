@@ -90,3 +90,20 @@ describe('time', () => {
     await expect(p).rejects.toMatchObject({ code: 'MK_ERR_ABORTED' })
   })
 })
+
+describe('every HTTP error class fixes its own code', () => {
+  it('constructed from a message and the request, each carries its MK_ERR_ code', async () => {
+    const e = await import('../../src/client/errors.js')
+    const info = { method: 'GET', path: '/x', status: 0, serverId: '', requestId: '' }
+    const table: Array<[new (m: string, i: typeof info) => { code: string }, string]> = [
+      [e.BadRequestError, 'MK_ERR_BAD_REQUEST'],
+      [e.AuthError, 'MK_ERR_UNAUTHORIZED'],
+      [e.ForbiddenError, 'MK_ERR_FORBIDDEN'],
+      [e.NotFoundError, 'MK_ERR_NOT_FOUND'],
+      [e.PayloadTooLargeError, 'MK_ERR_PAYLOAD_TOO_LARGE'],
+      [e.ServerError, 'MK_ERR_SERVER'],
+      [e.NotImplementedError, 'MK_ERR_NOT_IMPLEMENTED'],
+    ]
+    for (const [Cls, code] of table) expect(new Cls('boom', info).code).toBe(code)
+  })
+})
