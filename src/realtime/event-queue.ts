@@ -10,6 +10,7 @@ export class EventQueue<T> {
   #waiters: Array<(r: IteratorResult<T>) => void> = []
   #iterating = false
   #closed = false
+  #failure: Error | undefined
 
   /** Hand an event to a waiting iterator, or queue it while one is active. */
   push(value: T): void {
@@ -20,6 +21,7 @@ export class EventQueue<T> {
   /** Reopen after `close()` (a new `connect()`). */
   reopen(): void {
     this.#closed = false
+    this.#failure = undefined
   }
 
   /** End every pending and future `next()` once the queue is drained. */
@@ -28,13 +30,28 @@ export class EventQueue<T> {
     for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true })
   }
 
+  /** End the stream because it failed: once drained, `next()` rejects with `err` instead of ending. */
+  fail(err: Error): void {
+    this.#failure = err
+    this.#closed = true
+    for (const w of this.#waiters.splice(0))
+      w({ value: undefined, done: true, failure: err } as IteratorResult<T>)
+  }
+
   iterator(): AsyncIterator<T> {
     this.#iterating = true
     return {
       next: () => {
         if (this.#queue.length) return Promise.resolve({ value: this.#queue.shift()!, done: false })
+        if (this.#failure) return Promise.reject(this.#failure)
         if (this.#closed) return Promise.resolve({ value: undefined, done: true })
-        return new Promise(r => this.#waiters.push(r))
+        return new Promise((resolve, reject) =>
+          this.#waiters.push(r => {
+            const failure = (r as { failure?: Error }).failure
+            if (failure) reject(failure)
+            else resolve(r)
+          }),
+        )
       },
       return: async () => {
         this.#iterating = false

@@ -194,13 +194,15 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     }
   }
 
+  /** Closed for good by a failure: `connect()` rejects with the cause, and a `for await` loop
+   * over the stream throws `closed` (whose `cause` it is) instead of ending as after `close()`. */
   #fail(closed: RealtimeClosedError, cause: Error): void {
     this.#stopped = true
     this.emit('error', cause)
     this.#ready?.reject(cause)
     this.#ready = undefined
+    this.#events.fail(closed)
     this.#finish()
-    void closed
   }
 
   /** One socket's life: resolves/rejects when it ends. */

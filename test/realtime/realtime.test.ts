@@ -156,6 +156,31 @@ describe('RealtimeClient', () => {
     await expect(rt.connect()).rejects.toMatchObject({ code: 'MK_ERR_UNAUTHORIZED' })
   })
 
+  it('a stream closed for good by a bad token throws RealtimeClosedError in a for-await loop (close() ends it quietly)', async () => {
+    const bad = new Client({ url: emu.url, token: 'bad-token-zzzz', verifyServer: false })
+    const rt = bad.realtime({ pingTimeoutMs: 500 })
+    const loop = (async () => {
+      for await (const _ev of rt) {
+        // no event can come
+      }
+    })()
+    await expect(rt.connect()).rejects.toMatchObject({ code: 'MK_ERR_UNAUTHORIZED' })
+    const err = await loop.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toMatchObject({ code: 'MK_ERR_REALTIME_CLOSED', cause: { code: 'MK_ERR_UNAUTHORIZED' } })
+    const good = new Client({ url: emu.url, token: emu.seed.users.alice.token })
+    const ok = good.realtime()
+    await ok.connect()
+    const quiet = (async () => {
+      for await (const _ev of ok) break
+    })()
+    await ok.close()
+    await expect(quiet).resolves.toBeUndefined()
+    await good.close()
+  })
+
   it('resumes after dropped sockets without loss or duplicates, and backfills when the server cannot replay', async () => {
     const bot = new Client({ url: emu.url, token: emu.seed.users.bot.token })
     const rt = bot.realtime({ backoff: { initialMs: 10, maxMs: 50 } })
