@@ -1,6 +1,6 @@
 // Generate docs/api.md: every public export with its kind, signature line and TSDoc summary.
-// Run with `npm run docs` (after `npm run build`).
-import { writeFileSync } from 'node:fs'
+// Run with `npm run docs`; `--check` only compares (exit 1 when docs/api.md is stale: a test runs it).
+import { readFileSync, writeFileSync } from 'node:fs'
 import ts from 'typescript'
 
 const entries = [
@@ -42,5 +42,13 @@ for (const [name, file] of entries) {
   }
   lines.push('')
 }
-writeFileSync('docs/api.md', `${lines.join('\n')}\n`)
+const text = `${lines.join('\n')}\n`
+if (process.argv.includes('--check')) {
+  if (readFileSync('docs/api.md', 'utf8') !== text) {
+    console.error('docs/api.md is stale: run `npm run docs` and commit it')
+    process.exit(1)
+  }
+  process.exit(0)
+}
+writeFileSync('docs/api.md', text)
 console.log(`docs/api.md: ${lines.filter(l => l.startsWith('| `')).length} exports`)
