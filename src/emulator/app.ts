@@ -429,3 +429,19 @@ export function csrfFailed(req: IncomingMessage, session: Session): boolean {
   if (session.csrf && req.headers['x-csrf-token'] === session.csrf) return false
   return req.headers['x-requested-with'] !== 'XMLHttpRequest'
 }
+
+function page(ctx: Ctx): { page: number; perPage: number } {
+  const p = Number(ctx.query.get('page') ?? 0)
+  let perPage = Number(ctx.query.get('per_page') ?? 60)
+  if (!Number.isFinite(perPage) || perPage <= 0) perPage = 60
+  return {
+    page: Number.isFinite(p) && p > 0 ? Math.floor(p) : 0,
+    perPage: Math.min(200, Math.floor(perPage)),
+  }
+}
+
+/** Slice a list by page/per_page. */
+export function paginate<T>(ctx: Ctx, items: T[]): T[] {
+  const { page: p, perPage } = page(ctx)
+  return items.slice(p * perPage, p * perPage + perPage)
+}

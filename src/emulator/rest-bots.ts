@@ -3,11 +3,11 @@
  * @module
  */
 import type { BotAccount, UserAccessToken } from '../types/index.js'
-import { type App, type Ctx, OK } from './app.js'
+import { type App, type Ctx, OK, paginate } from './app.js'
 import { AppError, badParam, badUrlParam, disabled, forbidden, notFound } from './errors.js'
 import { isValidId, isValidUsername, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
-import { getUserOr404, paginate, sendUserUpdated, userParam } from './rest-helpers.js'
+import { getUserOr404, sendUserUpdated, userParam } from './rest-users.js'
 import type { StoredToken, StoredUser } from './store-types.js'
 
 /** Create a bot user + its Bot record (shared by `POST /bots` and the seed). */

@@ -3,13 +3,13 @@
  * @module
  */
 import type { Channel } from '../types/index.js'
-import { type App, type Ctx, OK } from './app.js'
+import { type App, type Ctx, OK, paginate } from './app.js'
 import { CHANNEL, CHANNEL_SEARCH, SCHEME_ROLES } from './decode.js'
 import { AppError, badParam, badUrlParam, forbidden, notFound } from './errors.js'
 import { isValidId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import { systemPost } from './posts.js'
-import { getUserOr404, ownOrAdmin, paginate, readableChannel, userParam } from './rest-helpers.js'
+import { getUserOr404, ownOrAdmin, userParam } from './rest-users.js'
 
 export function registerChannels(app: App): void {
   const { store, hub } = app
@@ -423,4 +423,15 @@ export function registerChannels(app: App): void {
     )
     return { body: list.slice(0, 50) }
   })
+}
+
+/** The channel, if the caller may read it (members; anyone in the team for open channels). */
+export function readableChannel(app: App, ctx: Ctx, id: string): Channel {
+  const me = ctx.user()
+  if (!isValidId(id)) throw badUrlParam('channel_id')
+  const ch = app.store.channels.get(id)
+  if (!ch) throw notFound('app.channel.get.existing.app_error', 'existing channel')
+  if (app.store.isChannelMember(id, me.id) || isSystemAdmin(me)) return ch
+  if (ch.type === 'O' && app.store.isTeamMember(ch.team_id, me.id)) return ch
+  throw forbidden()
 }

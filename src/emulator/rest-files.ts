@@ -8,7 +8,7 @@ import type { App, Ctx } from './app.js'
 import { AppError, badParam, badUrlParam, forbidden, notFound } from './errors.js'
 import { isValidId, newId } from './ids.js'
 import { MultipartError, parseMultipart } from './multipart.js'
-import { readableChannel } from './rest-helpers.js'
+import { readableChannel } from './rest-channels.js'
 
 const MIME: Record<string, string> = {
   txt: 'text/plain',

@@ -4,14 +4,16 @@
  */
 import type { Post, PostList, PostProps, Reaction } from '../types/index.js'
 import type { App, Ctx } from './app.js'
+import { paginate } from './app.js'
 import { PATCH_POST, POST, REACTION } from './decode.js'
 import { AppError, badParam, badUrlParam, forbidden, notFound } from './errors.js'
 import { isValidId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
 import { applyPostEdit, checkEditableChannel, type EditKind, recordEdit } from './post-edit.js'
 import { createPost, sanitizePost } from './posts.js'
+import { readableChannel } from './rest-channels.js'
 import { registerFiles } from './rest-files.js'
-import { paginate, readableChannel, userParam } from './rest-helpers.js'
+import { userParam } from './rest-users.js'
 
 function list(posts: Post[], extra: Partial<PostList> = {}): PostList {
   const out: PostList = {

@@ -1,13 +1,15 @@
 /**
- * REST routes: login/logout, users, statuses, typing, preferences.
+ * REST routes: login/logout, users, statuses, typing, preferences; and the user helpers other
+ * route modules use (the public user view, `user_id` path parameters, `user_updated`).
  * @module
  */
-import { type App, OK } from './app.js'
+import type { User } from '../types/index.js'
+import { type App, type Ctx, OK, paginate } from './app.js'
 import { fitsShape, LOGIN, NEW_USER, PREFERENCE, USER_PATCH } from './decode.js'
 import { AppError, badParam, badUrlParam, forbidden, notFound } from './errors.js'
 import { isValidId, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
-import { getUserOr404, ownOrAdmin, paginate, publicUser, sendUserUpdated, userParam } from './rest-helpers.js'
+import type { StoredUser } from './store-types.js'
 
 const PIXEL = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
@@ -404,4 +406,49 @@ export function registerUsers(app: App): void {
     hub.broadcast('preferences_changed', { preferences: JSON.stringify(prefs) }, { user_id: id })
     return OK
   })
+}
+
+/** The client view of a user: no password. */
+export function publicUser(u: StoredUser): User {
+  const { password: _p, ...rest } = u
+  return rest
+}
+
+/**
+ * `sendUpdatedUserEvent` (app/user.go): `user_updated` to everyone but the user, with the profile
+ * sanitized (`SanitizeProfile`: no notify props, no password-update time; email and names stay
+ * under the default privacy settings, so the admins' copy is the same object), and the unsanitized
+ * user to the user's own connections. `data.user` is an object, not a JSON string.
+ */
+export function sendUserUpdated(app: App, u: StoredUser): void {
+  const full = publicUser(u)
+  const { notify_props: _n, last_password_update: _l, ...sanitized } = full
+  app.hub.broadcast('user_updated', { user: sanitized }, { omit_users: { [u.id]: true } })
+  app.hub.broadcast('user_updated', { user: full }, { user_id: u.id })
+}
+
+/** Resolve `me` and validate a user id path parameter. */
+export function userParam(ctx: Ctx, name = 'user_id'): string {
+  const me = ctx.user()
+  const v = ctx.params[name]!
+  if (v === 'me') return me.id
+  if (!isValidId(v)) throw badUrlParam(name)
+  return v
+}
+
+/**
+ * The path's user id if the caller may act for that user (`SessionHasPermissionToUser`: themself,
+ * or edit_other_users, which only system admins hold here); else 403 api.context.permissions.app_error.
+ */
+export function ownOrAdmin(ctx: Ctx, name = 'user_id'): string {
+  const id = userParam(ctx, name)
+  const me = ctx.user()
+  if (id !== me.id && !isSystemAdmin(me)) throw forbidden()
+  return id
+}
+
+export function getUserOr404(app: App, id: string): StoredUser {
+  const u = app.store.users.get(id)
+  if (!u) throw notFound('app.user.missing_account.const', 'user')
+  return u
 }

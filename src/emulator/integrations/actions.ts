@@ -10,7 +10,7 @@ import { isValidId } from '../ids.js'
 import { isSystemAdmin } from '../permissions.js'
 import { recordEdit } from '../post-edit.js'
 import { sanitizePost, sendEphemeral } from '../posts.js'
-import { readableChannel } from '../rest-helpers.js'
+import { readableChannel } from '../rest-channels.js'
 import { type ActionCookie, addActionCookies, openCookie, RETAIN_PROP_KEYS } from './cookies.js'
 import { type CallResult, call, newTrigger, slackText } from './shared.js'
 

@@ -10,7 +10,7 @@ import { AppError, badParam, badUrlParam, forbidden, notFound } from '../errors.
 import { isValidId, newId } from '../ids.js'
 import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
 import { createPost, sendEphemeral } from '../posts.js'
-import { readableChannel } from '../rest-helpers.js'
+import { readableChannel } from '../rest-channels.js'
 import type { StoredUser } from '../store-types.js'
 import { BUILT_IN_TRIGGERS } from './builtin-triggers.js'
 import { type CallResult, call, newTrigger, RESPONSE_URL_TTL, requireEnabled, slackText } from './shared.js'

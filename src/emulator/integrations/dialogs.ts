@@ -6,7 +6,7 @@
 import type { App } from '../app.js'
 import { AppError, badParam } from '../errors.js'
 import { isValidId, newId } from '../ids.js'
-import { readableChannel } from '../rest-helpers.js'
+import { readableChannel } from '../rest-channels.js'
 import { call, useTrigger } from './shared.js'
 
 export function registerDialogs(app: App): void {

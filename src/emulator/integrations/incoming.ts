@@ -3,13 +3,13 @@
  * @module
  */
 import type { Channel, IncomingWebhook } from '../../types/index.js'
-import { type App, type Ctx, OK } from '../app.js'
+import { type App, type Ctx, OK, paginate } from '../app.js'
 import { decodeJson, fitsShape, INCOMING_WEBHOOK, WEBHOOK_REQUEST } from '../decode.js'
 import { AppError, badParam, badUrlParam, forbidden, notFound } from '../errors.js'
 import { isValidId, isValidUsername, newId } from '../ids.js'
 import { parseMultipart } from '../multipart.js'
 import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
-import { paginate, readableChannel } from '../rest-helpers.js'
+import { readableChannel } from '../rest-channels.js'
 import { createWebhookPost, requireEnabled, slackText } from './shared.js'
 
 const DISABLED = 'api.incoming_webhook.disabled.app_error'

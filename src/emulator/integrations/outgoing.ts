@@ -4,12 +4,11 @@
  * @module
  */
 import type { OutgoingWebhook, Post } from '../../types/index.js'
-import { type App, type Ctx, OK } from '../app.js'
+import { type App, type Ctx, OK, paginate } from '../app.js'
 import { OUTGOING_WEBHOOK } from '../decode.js'
 import { AppError, badParam, badUrlParam, forbidden, notFound } from '../errors.js'
 import { isValidId, newId } from '../ids.js'
 import { hasTeamPermission, isSystemAdmin, requireTeamPermission } from '../permissions.js'
-import { paginate } from '../rest-helpers.js'
 import type { StoredUser } from '../store-types.js'
 import { call, createWebhookPost, requireEnabled, slackText } from './shared.js'
 
