@@ -8,7 +8,7 @@ import { type App, type Ctx, OK } from './app.js'
 import { badUrlParam, forbidden, notFound } from './errors.js'
 import { isValidId } from './ids.js'
 import { sanitizePost } from './posts.js'
-import { publicUser, userParam } from './rest-helpers.js'
+import { publicUser, userParam } from './rest-users.js'
 import type { StoredUser } from './store-types.js'
 
 /** model.ThreadMembership, as stored (`rootId:userId`). */
@@ -69,23 +69,34 @@ export function noteReply(app: App, reply: Post): void {
       m.unread_mentions += 1
     })
   }
-  for (const [k, m] of store.threadMembers) {
-    if (!k.startsWith(`${root.id}:`) || !m.following) continue
+  // Only the root's channel members can hold a membership; the replies are read once for all.
+  const replies = repliesOf(app, root)
+  for (const userId of store.channelMembers.get(root.channel_id)?.keys() ?? []) {
+    const m = member(app, root.id, userId)
+    if (!m?.following) continue
     app.hub.broadcast(
       'thread_updated',
-      { thread: JSON.stringify(threadResponse(app, m)) },
+      { thread: JSON.stringify(threadResponse(app, m, replies)) },
       { user_id: m.user_id },
     )
   }
 }
 
-/** model.ThreadResponse for one membership. */
-function threadResponse(app: App, m: ThreadMember) {
-  const { store } = app
-  const root = store.posts.get(m.post_id)!
-  const replies = (store.postsByChannel.get(root.channel_id) ?? []).filter(
+/** The live replies of a thread's root. */
+function repliesOf(app: App, root: Post): Post[] {
+  return (app.store.postsByChannel.get(root.channel_id) ?? []).filter(
     p => p.root_id === root.id && !p.delete_at,
   )
+}
+
+/** model.ThreadResponse for one membership (`replies` when the caller has them already). */
+function threadResponse(
+  app: App,
+  m: ThreadMember,
+  replies = repliesOf(app, app.store.posts.get(m.post_id)!),
+) {
+  const { store } = app
+  const root = store.posts.get(m.post_id)!
   const participants = [...new Set([root.user_id, ...replies.map(p => p.user_id)])]
     .map(id => store.users.get(id))
     .filter((u): u is StoredUser => !!u)
