@@ -4,7 +4,6 @@
  * @module
  */
 
-import { Client } from '../client/client.js'
 import { builtin } from '../core/builtins.js'
 import { ConfigError, MatterkitError } from '../core/errors.js'
 import { consoleLogger, type Logger, safeLogger, silentLogger } from '../core/logger.js'
@@ -14,9 +13,9 @@ import type { ReceiverEvent } from '../http/events.js'
 import { createReceiver } from '../http/receiver.js'
 import type { Receiver, ReceiverReply } from '../http/receiver-types.js'
 import { defaultSigningSecret, signActionContext, signDialogState } from '../http/sign.js'
+import { Client } from '../realtime/client.js'
 import type { PostedEvent, RealtimeEvent } from '../realtime/events.js'
 import type { RealtimeClient } from '../realtime/realtime.js'
-import '../realtime/index.js'
 import type { PostAction, PostActionOption, User } from '../types/index.js'
 import { commandHelp, commandsHelp } from './args.js'
 import type { Middleware } from './compose.js'

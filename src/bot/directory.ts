@@ -3,9 +3,10 @@
  * `ctx.send` / `ctx.dm`, with a per-process cache.
  * @module
  */
-import type { Client } from '../client/client.js'
+
 import { MatterkitError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
+import type { Client } from '../realtime/client.js'
 
 const ID = /^[a-z0-9]{26}$/
 

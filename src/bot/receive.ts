@@ -3,12 +3,13 @@
  * delivering answers that come after Mattermost was already acknowledged.
  * @module
  */
-import type { Client } from '../client/client.js'
+
 import { ForbiddenError } from '../client/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { ReceiverEvent } from '../http/events.js'
 import type { ReceiverReply } from '../http/receiver-types.js'
 import { respond } from '../http/respond.js'
+import type { Client } from '../realtime/client.js'
 import type { CommandSpec } from './args.js'
 import { commandHint } from './args.js'
 import { ActionContext } from './contexts/action.js'

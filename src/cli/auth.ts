@@ -3,7 +3,7 @@
  * @module
  */
 import type { Command } from 'commander'
-import { Client } from '../client/client.js'
+import { Client } from '../realtime/client.js'
 import { configPath, readConfig, writeConfig } from './config.js'
 import { type Cli, ExitError, usage } from './shared.js'
 

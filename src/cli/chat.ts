@@ -4,9 +4,9 @@
  */
 import { createInterface } from 'node:readline'
 import type { Command as Program } from 'commander'
-import { Client, type ClientOptions } from '../client/client.js'
+import type { ClientOptions } from '../client/client.js'
 import { NotFoundError } from '../client/errors.js'
-import '../realtime/index.js'
+import { Client } from '../realtime/client.js'
 import { isEvent } from '../realtime/events.js'
 import type { Command, Post } from '../types/index.js'
 import type { Cli } from './shared.js'

@@ -3,9 +3,9 @@
  * @module
  */
 import WebSocket from 'ws'
-import { Client } from '../client/client.js'
 import { type ApiError, AuthError, NetworkError, NotMattermostError, TimeoutError } from '../client/errors.js'
 import { normaliseServerUrl } from '../core/url.js'
+import { Client } from '../realtime/client.js'
 import { exitCodeFor } from './shared.js'
 
 /** A short description of what answered instead of Mattermost's JSON. */

@@ -3,7 +3,7 @@
  * @module
  */
 import type { Command } from 'commander'
-import type { Client } from '../client/client.js'
+import type { Client } from '../realtime/client.js'
 import { isEvent, type RealtimeEvent } from '../realtime/events.js'
 import { type Cli, usage } from './shared.js'
 import { untilStopSignal } from './signals.js'

@@ -4,8 +4,8 @@
  */
 import { statSync } from 'node:fs'
 import type { Command } from 'commander'
-import { Client } from '../client/client.js'
 import { MatterkitError } from '../core/errors.js'
+import { Client } from '../realtime/client.js'
 import type { IncomingWebhookPayload } from '../types/index.js'
 import { type Cli, ExitError, exitCodeFor, usage } from './shared.js'
 

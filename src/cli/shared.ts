@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { Client, type ClientOptions } from '../client/client.js'
+import type { ClientOptions } from '../client/client.js'
 import { AuthError, NetworkError, NotFoundError, NotMattermostError, TimeoutError } from '../client/errors.js'
 import { ArgumentError, ConfigError, type ErrorCode, MatterkitError } from '../core/errors.js'
+import { Client } from '../realtime/client.js'
 import type { Channel } from '../types/index.js'
 import { type Connection, readConfig, resolveConnection } from './config.js'
 

@@ -2,9 +2,9 @@
  * `npm start`: the emulator, the demo bot, a scripted conversation, then (in a terminal) a chat.
  * @module
  */
-import { Client } from '../client/client.js'
+
 import { startEmulator } from '../emulator/index.js'
-import '../realtime/index.js'
+import { Client } from '../realtime/client.js'
 import { isEvent } from '../realtime/events.js'
 import type { Post } from '../types/index.js'
 import { formatPost, runChat } from './chat.js'

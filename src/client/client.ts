@@ -84,7 +84,8 @@ export type ClientEvents = {
 }
 
 /**
- * A Mattermost REST API v4 client.
+ * The REST half of {@link Client}: every resource, auth and the transport. Use `Client`, which
+ * adds `realtime()`; this class exists so the client layer needs nothing from the realtime layer.
  *
  * @example
  * ```ts
@@ -93,7 +94,7 @@ export type ClientEvents = {
  * await mm.posts.create({ channel_id, message: `Hello from ${me.username}` })
  * ```
  */
-export class Client extends TypedEmitter<ClientEvents> {
+export class RestClient extends TypedEmitter<ClientEvents> {
   /** The normalised server URL. */
   readonly url: ServerUrl
   readonly users: Users

@@ -375,7 +375,7 @@ export class Transport {
       return new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
     const code = (err as { code?: string }).code ?? ''
     if (TIMEOUT_CODES.has(code)) return new TimeoutError({ method, path: shownPath, timeoutMs })
-    if (code === 'MK_TOO_LARGE')
+    if (code === 'MK_ERR_RESPONSE_TOO_LARGE')
       return new ResponseTooLargeError({ method, path: shownPath, limitBytes: this.opts.maxResponseBytes })
     if (err instanceof WireBodyError)
       return new NetworkError(

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Readable } from 'node:stream'
+import { MatterkitError } from '../core/errors.js'
 
 /** Which HTTP stack carries the requests (see `ClientOptions.http`). */
 export type HttpStack = 'node' | 'undici' | 'auto'
@@ -59,13 +60,17 @@ export interface WireOptions {
 }
 
 /** @internal Thrown by a wire when a request or its body is too slow. */
-export class WireTimeoutError extends Error {
-  readonly code = 'MK_TIMEOUT'
+export class WireTimeoutError extends MatterkitError {
+  constructor(message: string) {
+    super('MK_ERR_TIMEOUT', message)
+  }
 }
 
 /** @internal Thrown by a wire when a body read whole passes `maxBytes` (the connection is closed). */
-export class WireTooLargeError extends Error {
-  readonly code = 'MK_TOO_LARGE'
+export class WireTooLargeError extends MatterkitError {
+  constructor(message: string) {
+    super('MK_ERR_RESPONSE_TOO_LARGE', message)
+  }
 }
 
 /** @internal The `content-length` a response announces is above `max` (0: no limit). */
@@ -74,8 +79,10 @@ export function announcedTooLarge(contentLength: string | undefined, max: number
 }
 
 /** @internal Thrown by a wire when the connection fails after the response headers arrived. */
-export class WireBodyError extends Error {
-  readonly code = 'MK_BODY'
+export class WireBodyError extends MatterkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MK_ERR_NETWORK', message, options)
+  }
 }
 
 /** @internal Read a response's body as text; a failure that is not a timeout becomes a {@link WireBodyError}. */
@@ -84,13 +91,13 @@ export async function readText(res: WireResponse): Promise<WireText> {
     return { status: res.status, headers: res.headers, text: await res.text() }
   } catch (err) {
     const code = (err as { code?: string }).code ?? ''
-    if (TIMEOUT_CODES.has(code) || code === 'MK_TOO_LARGE') throw err
+    if (TIMEOUT_CODES.has(code) || code === 'MK_ERR_RESPONSE_TOO_LARGE') throw err
     throw new WireBodyError(String((err as Error).message ?? err), { cause: err })
   }
 }
 
 /** @internal Error codes that mean "the request timed out". */
-export const TIMEOUT_CODES = new Set(['MK_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+export const TIMEOUT_CODES = new Set(['MK_ERR_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 /** @internal A body to pipe (not a string or Buffer). */
 export function isStream(v: unknown): v is Readable {

@@ -35,12 +35,12 @@ export type ErrorCode =
   | 'MK_ERR_INVALID_CONFIG'
   | 'MK_ERR_INVALID_ARGUMENT'
   | 'MK_ERR_PROTOCOL'
+  | 'MK_ERR_DECODE'
   /** The emulator's `CorruptStateError` (src/emulator cannot import this union, so it spells the code itself). */
   | 'MK_ERR_CORRUPT_STATE'
   | 'MK_ERR_REALTIME_CLOSED'
   | 'MK_ERR_HANDLER'
   | 'MK_ERR_NEXT_CALLED_TWICE'
-  | 'MK_ERR_RECEIVER'
   | 'MK_ERR_TRIGGER_EXPIRED'
   | 'MK_ERR_CONVERSATION_TIMEOUT'
   | 'MK_ERR_BOT_NOT_STARTED'

@@ -5,7 +5,7 @@
  * delivered yet, it pages back from the newest post to `since`.
  * @module
  */
-import type { Client } from '../client/client.js'
+import type { RestClient } from '../client/client.js'
 import { type PostCursor, type PostPageFetch, walkPostsAfter } from '../client/post-walk.js'
 import type { Channel, Post, PostList, RawWebSocketEvent, Team } from '../types/index.js'
 
@@ -34,7 +34,7 @@ export interface BackfillPass {
 const PAGE = 200
 
 /** Run one backfill pass over the user's channels. Throws when a REST call fails (the caller retries). */
-export async function backfillPosts(client: Client, pass: BackfillPass): Promise<ResyncInfo> {
+export async function backfillPosts(client: RestClient, pass: BackfillPass): Promise<ResyncInfo> {
   const { since, limits } = pass
   const max = limits.maxPostsPerChannel ?? 5000
   let posts = 0
@@ -58,7 +58,7 @@ export async function backfillPosts(client: Client, pass: BackfillPass): Promise
 }
 
 /** The user's channels, across teams, that had a post after `since`. */
-async function channelsTouchedSince(client: Client, since: number, limit: number): Promise<Channel[]> {
+async function channelsTouchedSince(client: RestClient, since: number, limit: number): Promise<Channel[]> {
   const teams = await client.request<Team[]>('GET', '/users/me/teams')
   const seen = new Set<string>()
   const touched: Channel[] = []
@@ -75,7 +75,7 @@ async function channelsTouchedSince(client: Client, since: number, limit: number
 
 /** Posts after the channel's last delivered one, oldest first (tie-safe `after` cursors, no 1000 cap). */
 async function postsAfter(
-  client: Client,
+  client: RestClient,
   channelId: string,
   from: PostCursor,
   pass: BackfillPass,
@@ -99,7 +99,12 @@ async function postsAfter(
  * share), paging back from the newest (the `since` query stops at 1000). Only for channels where
  * nothing was delivered, so nothing here was.
  */
-async function postsSince(client: Client, channelId: string, since: number, max: number): Promise<Post[]> {
+async function postsSince(
+  client: RestClient,
+  channelId: string,
+  since: number,
+  max: number,
+): Promise<Post[]> {
   const out: Post[] = []
   for (let page = 0; out.length < max; page++) {
     const list = await client.request<PostList>('GET', `/channels/${channelId}/posts`, {

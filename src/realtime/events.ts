@@ -3,6 +3,7 @@
  * fields such as `data.post` are parsed once, here).
  * @module
  */
+import { MatterkitError } from '../core/errors.js'
 import type { Channel, ChannelMember, Dialog, Post, RawWebSocketEvent, Reaction } from '../types/index.js'
 
 /** Fields every event has. */
@@ -129,7 +130,11 @@ function json<T>(v: unknown): T | undefined {
 const s = (v: unknown): string => (typeof v === 'string' ? v : '')
 
 /** Thrown by {@link decodeEvent} when a required JSON field is malformed. */
-export class DecodeError extends Error {}
+export class DecodeError extends MatterkitError {
+  constructor(message: string) {
+    super('MK_ERR_DECODE', message)
+  }
+}
 
 /**
  * Decode a raw event frame into a typed event. Pure; throws {@link DecodeError} when a required

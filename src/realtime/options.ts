@@ -12,8 +12,11 @@ export type RealtimeState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'c
 
 /** Options of {@link RealtimeClient}. */
 export interface RealtimeOptions {
-  /** Where resume state is kept (default: memory). */
-  resumeStore?: ResumeStore
+  /**
+   * Where resume state is kept: memory (the default), a JSON file path (written atomically, so a
+   * restarted process resumes too), or your own {@link ResumeStore}.
+   */
+  resumeStore?: ResumeStore | string
   /** REST backfill after a lost resume (default true). */
   backfill?: boolean | { maxChannels?: number; maxPostsPerChannel?: number }
   /** App-level ping interval (default 30 000 ms). */

@@ -6,7 +6,7 @@
  * @module
  */
 import type WebSocket from 'ws'
-import type { Client } from '../client/client.js'
+import type { RestClient } from '../client/client.js'
 import { getCredentials } from '../client/credentials.js'
 import { AuthError, TimeoutError } from '../client/errors.js'
 import { TypedEmitter } from '../core/emitter.js'
@@ -24,7 +24,7 @@ import {
   type RealtimeOptions,
   type RealtimeState,
 } from './options.js'
-import { MemoryResumeStore, type ResumeState } from './resume-store.js'
+import { FileResumeStore, MemoryResumeStore, type ResumeState, type ResumeStore } from './resume-store.js'
 import { Resync } from './resync.js'
 
 /**
@@ -38,10 +38,11 @@ import { Resync } from './resync.js'
  * ```
  */
 export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
-  #client: Client
-  #opts: Required<Omit<RealtimeOptions, 'backfill' | 'backoff'>> & {
+  #client: RestClient
+  #opts: Required<Omit<RealtimeOptions, 'backfill' | 'backoff' | 'resumeStore'>> & {
     backfill: RealtimeOptions['backfill']
     backoff: { initialMs: number; maxMs: number }
+    resumeStore: ResumeStore
   }
   #ws: WebSocket | undefined
   #state: RealtimeState = 'idle'
@@ -80,12 +81,15 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #notOpenBecause = 'no answer yet'
   #WS: typeof WebSocket | undefined
 
-  constructor(client: Client, options: RealtimeOptions = {}) {
+  constructor(client: RestClient, options: RealtimeOptions = {}) {
     super()
     this.#client = client
     this.#logger = getCredentials(client).logger
     this.#opts = {
-      resumeStore: options.resumeStore ?? new MemoryResumeStore(),
+      resumeStore:
+        typeof options.resumeStore === 'string'
+          ? new FileResumeStore(options.resumeStore)
+          : (options.resumeStore ?? new MemoryResumeStore()),
       backfill: options.backfill ?? true,
       pingIntervalMs: options.pingIntervalMs ?? 30_000,
       pingTimeoutMs: options.pingTimeoutMs ?? 10_000,

@@ -2,7 +2,7 @@
  * `startTestServer`: an emulator plus ready clients, `post()` and `waitForPost()`.
  * @module
  */
-import { Client } from '../client/client.js'
+
 import { AbortError, ArgumentError, ConfigError, MatterkitError } from '../core/errors.js'
 import { sleep } from '../core/time.js'
 import {
@@ -12,6 +12,7 @@ import {
   type SeedUser,
   startEmulator,
 } from '../emulator/index.js'
+import { Client } from '../realtime/client.js'
 import { RealtimeClient } from '../realtime/realtime.js'
 import type { CommandResponse, Dialog, Post } from '../types/index.js'
 import { TestTimeoutError } from './errors.js'

@@ -16,9 +16,9 @@ import {
   isEvent,
   type OpenDialogEvent,
   type Post,
-  type RealtimeClient,
   type RealtimeEvent,
 } from '../../src/index.js'
+import type { RealtimeClient } from '../../src/realtime/realtime.js'
 
 let emu: Emulator
 let bot: Bot

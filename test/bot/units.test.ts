@@ -5,32 +5,25 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest'
+import { CommandUsageError, commandHelp, commandHint, parseCommand, tokenize } from '../../src/bot/args.js'
+import { compose } from '../../src/bot/compose.js'
 import type { BotRuntime } from '../../src/bot/contexts/base.js'
+import { CommandContext } from '../../src/bot/contexts/command.js'
+import { MessageContext } from '../../src/bot/contexts/message.js'
+import { PostFilter } from '../../src/bot/filters.js'
+import { matchTrigger, mentions, stripMention } from '../../src/bot/matchers.js'
+import { KeyedQueue } from '../../src/bot/queue.js'
+import { parseCron, runAt } from '../../src/bot/schedule.js'
 import {
   type AnyContext,
   attachment,
   Bot,
-  CommandContext,
-  CommandUsageError,
   Composer,
-  commandHelp,
-  commandHint,
-  compose,
   FileStorage,
   field,
-  KeyedQueue,
   MatterkitError,
   MemoryStorage,
-  MessageContext,
-  matchTrigger,
-  mentions,
   type PostedEvent,
-  PostFilter,
-  parseCommand,
-  parseCron,
-  runAt,
-  stripMention,
-  tokenize,
 } from '../../src/index.js'
 
 const ME = { id: 'b'.repeat(26), username: 'matterbot' }

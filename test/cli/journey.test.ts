@@ -294,7 +294,7 @@ describe('small robustness items (journey D12)', () => {
     expect(JSON.parse(ex.out.trim())).toMatchObject({ file, appended: false })
   })
   it('export --format md keeps threads, attachments, files and webhook names; empty posts are left out', async () => {
-    const { Client } = await import('../../src/client/client.js')
+    const { Client } = await import('../../src/realtime/client.js')
     const ch = emu.createChannel({
       name: 'md-export',
       members: [emu.seed.users.alice.id, emu.seed.users.bot.id],

@@ -3,17 +3,15 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { NotImplementedError, NotMattermostError, PayloadTooLargeError } from '../../src/client/errors.js'
+import { consoleLogger } from '../../src/core/logger.js'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
 import {
   AuthError,
   Client,
-  consoleLogger,
   ForbiddenError,
   NetworkError,
   NotFoundError,
-  NotImplementedError,
-  NotMattermostError,
-  PayloadTooLargeError,
   type Post,
   RateLimitedError,
   ServerError,

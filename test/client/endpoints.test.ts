@@ -4,15 +4,9 @@
  * emulator over loopback, with the server's denials.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BadRequestError } from '../../src/client/errors.js'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import {
-  BadRequestError,
-  Client,
-  ForbiddenError,
-  isEvent,
-  NotFoundError,
-  type RealtimeEvent,
-} from '../../src/index.js'
+import { Client, ForbiddenError, isEvent, NotFoundError, type RealtimeEvent } from '../../src/index.js'
 
 let emu: Emulator
 let admin: Client

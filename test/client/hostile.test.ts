@@ -6,15 +6,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { NotMattermostError, ResponseTooLargeError } from '../../src/client/errors.js'
 import type { Logger } from '../../src/core/logger.js'
 import {
   AuthError,
   Client,
   type ClientOptions,
-  NotMattermostError,
   ProtocolError,
   RateLimitedError,
-  ResponseTooLargeError,
   ServerError,
   TimeoutError,
 } from '../../src/index.js'

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Client } from '../../src/client/client.js'
+import { Client } from '../../src/realtime/client.js'
 
 // The real server's PUT /commands/{id} and PUT /hooks/*/{id} replace the whole object (they need
 // team_id / channel_id and the rest). The emulator is lenient here, so this small server records

@@ -4,7 +4,7 @@
  * (Part.FileName), and a body without its closing boundary refused with nothing saved.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Client } from '../../src/client/client.js'
+import { Client } from '../../src/realtime/client.js'
 import { api, MEMBER_INTEGRATIONS, type Seeded, startSeeded } from './helpers.js'
 
 let s: Seeded

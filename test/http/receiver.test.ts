@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signPayload } from '../../src/http/sign.js'
 import {
   ConfigError,
   createReceiver,
@@ -8,7 +9,6 @@ import {
   respond,
   signActionContext,
   signDialogState,
-  signPayload,
 } from '../../src/index.js'
 import {
   captureLogger,

@@ -5,14 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
-import {
-  Client,
-  decodeEvent,
-  FileResumeStore,
-  isEvent,
-  type PostedEvent,
-  type RealtimeEvent,
-} from '../../src/index.js'
+import { Client, isEvent, type PostedEvent, type RealtimeEvent } from '../../src/index.js'
+import { decodeEvent } from '../../src/realtime/events.js'
+import { FileResumeStore } from '../../src/realtime/resume-store.js'
 
 let emu: Emulator
 beforeAll(async () => {

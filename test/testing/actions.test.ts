@@ -1,8 +1,8 @@
 // The harness drives a bot as a person would: slash commands, buttons, menus, dialogs, edits and
 // the clock, against a real emulator and a real Bot over loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { attachment, Bot, field } from '../../src/bot/index.js'
 import { ArgumentError } from '../../src/core/errors.js'
+import { attachment, Bot, field } from '../../src/index.js'
 import { startTestServer, type TestServer, TestTimeoutError } from '../../src/testing/index.js'
 
 let t: TestServer

@@ -1,8 +1,8 @@
 // The test harness (`matterkit/testing`) against a real emulator over loopback, with a real Bot.
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Bot } from '../../src/bot/index.js'
 import { MatterkitError } from '../../src/core/errors.js'
+import { Bot } from '../../src/index.js'
 import { startTestServer, type TestServer, TestTimeoutError } from '../../src/testing/index.js'
 
 const refused = (url: string): Promise<boolean> =>

@@ -1,18 +1,10 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import {
-  backoffDelay,
-  ConfigError,
-  consoleLogger,
-  MatterkitError,
-  normaliseServerUrl,
-  parseDuration,
-  REDACTED,
-  redact,
-  redactString,
-  SecretRegistry,
-  sleep,
-} from '../../src/core/index.js'
+import { consoleLogger } from '../../src/core/logger.js'
+import { REDACTED, redact, redactString, SecretRegistry } from '../../src/core/redact.js'
+import { backoffDelay, parseDuration, sleep } from '../../src/core/time.js'
+import { normaliseServerUrl } from '../../src/core/url.js'
+import { ConfigError, MatterkitError } from '../../src/index.js'
 
 describe('normaliseServerUrl', () => {
   it('adds https, strips slashes, keeps subpaths, maps ws', () => {

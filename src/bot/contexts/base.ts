@@ -6,10 +6,10 @@
  */
 
 import type { Readable } from 'node:stream'
-import type { Client } from '../../client/client.js'
 import type { CreatePost, UploadFile } from '../../client/resources-posts.js'
 import { ArgumentError, MatterkitError } from '../../core/errors.js'
 import { parseDuration } from '../../core/time.js'
+import type { Client } from '../../realtime/client.js'
 import type {
   Channel,
   Dialog,
