@@ -28,7 +28,7 @@ const server = await child(
       ws.on('message', m => {
         const msg = JSON.parse(m)
         if (msg.action) ws.send(JSON.stringify({ status: 'OK', seq_reply: msg.seq, data: { text: 'pong', server_time: Date.now() } }))
-        if (!blasted) { blasted = true; setTimeout(() => { for (const f of frames) ws.send(f) }, 100) }
+        if (!blasted) { blasted = true; setTimeout(() => { for (const f of frames) ws.send(f, { binary: false }) }, 100) }
       })
     })
     wss.on('listening', () => console.log(JSON.stringify({ port: wss.address().port })))

@@ -40,6 +40,7 @@ export type { FilterOptions } from './bot/filters.js'
 export { type AttachmentInput, attachment, field } from './bot/interactive.js'
 export type { Trigger } from './bot/matchers.js'
 export type { BotOptions, SessionOptions, StartOptions, StopResult } from './bot/options.js'
+export type { CronOptions } from './bot/schedule.js'
 export { FileStorage, MemoryStorage, type SessionData, type SessionStorage } from './bot/session.js'
 export type { ClientEvents, ClientOptions, LoginOptions, RestClient } from './client/client.js'
 export {

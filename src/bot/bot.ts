@@ -5,7 +5,7 @@
  */
 
 import { builtin } from '../core/builtins.js'
-import { ConfigError, MatterkitError } from '../core/errors.js'
+import { ArgumentError, ConfigError, MatterkitError } from '../core/errors.js'
 import { consoleLogger, type Logger, safeLogger, silentLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
 import { parseDuration, settlesWithin } from '../core/time.js'
@@ -39,6 +39,7 @@ import {
   requestContext,
   withTyping,
 } from './receive.js'
+import type { CronOptions } from './schedule.js'
 import { Sessions } from './session.js'
 
 /**
@@ -93,7 +94,7 @@ export class Bot extends Composer<AnyContext> {
     this.client = new Client(options)
     this.#directory = new Directory(this.client, options.team)
     // Without a logger the bot still says what needs attention (loop guard, refused requests) on stderr.
-    this.#log = safeLogger(options.logger ?? consoleLogger('warn'), { component: 'matterkit:bot' })
+    this.#log = safeLogger(options.logger ?? consoleLogger('warn'), { matterkit: 'bot' })
     // Stable across restarts and replicas, and changes when the token is rotated.
     this.#secret = options.signingSecret ?? defaultSigningSecret(String(options.token ?? '').trim())
     if (this.#secret.length < 16)
@@ -232,9 +233,28 @@ export class Bot extends Composer<AnyContext> {
     return this
   }
 
-  /** Run `job` on a 5-field cron schedule in local time (`'0 9 * * 1-5'` = weekdays at 09:00). */
-  cron(expression: string, job: (ctx: JobContext) => unknown): this {
-    this.#jobs.cron(expression, schedule => this.#runJob(schedule, job))
+  /**
+   * Run `job` on a 5-field cron schedule (`'0 9 * * 1-5'` = weekdays at 09:00) or a macro
+   * (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`), in local time or in `timezone`.
+   *
+   * @example
+   * ```ts
+   * bot.cron('0 9 * * 1-5', { timezone: 'Europe/Berlin' }, ctx => ctx.send('town-square', 'Stand-up!'))
+   * bot.cron('@daily', ctx => ctx.send('town-square', 'A new day.'))
+   * ```
+   */
+  cron(expression: string, job: (ctx: JobContext) => unknown): this
+  cron(expression: string, options: CronOptions, job: (ctx: JobContext) => unknown): this
+  cron(
+    expression: string,
+    a: CronOptions | ((ctx: JobContext) => unknown),
+    b?: (ctx: JobContext) => unknown,
+  ): this {
+    const job = typeof a === 'function' ? a : b
+    if (typeof job !== 'function')
+      throw new ArgumentError('bot.cron(expression, [options], job): job must be a function.')
+    const options = typeof a === 'function' ? {} : a
+    this.#jobs.cron(expression, schedule => this.#runJob(schedule, job), options)
     return this
   }
 

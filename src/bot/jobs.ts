@@ -6,7 +6,7 @@
 import { MatterkitError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { parseDuration } from '../core/time.js'
-import { parseCron, runAt } from './schedule.js'
+import { type CronOptions, parseCron, runAt } from './schedule.js'
 
 /** How a job's run reaches the bot (its context and middleware). */
 export type JobRunner = (schedule: string) => Promise<void>
@@ -38,9 +38,9 @@ export class Jobs {
     })
   }
 
-  /** Run on a 5-field cron schedule in local time. */
-  cron(expression: string, run: JobRunner): void {
-    const cron = parseCron(expression)
+  /** Run on a 5-field cron schedule (or a macro such as `@daily`), in local time or `timezone`. */
+  cron(expression: string, run: JobRunner, options: CronOptions = {}): void {
+    const cron = parseCron(expression, options)
     const tick = this.#guard(expression, run)
     let cancel = (): void => {}
     const arm = (): void => {

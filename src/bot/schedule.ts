@@ -54,8 +54,12 @@ function value(tok: string, field: number, expr: string): number {
  * parseCron('*\/15 * * * *')                  // every 15 minutes
  * ```
  */
-export function parseCron(expr: string): Cron {
-  const parts = expr.trim().split(/\s+/)
+export function parseCron(expr: string, options: CronOptions = {}): Cron {
+  const macro = MACROS[expr.trim().toLowerCase()]
+  if (expr.trim().startsWith('@') && !macro)
+    throw new ArgumentError(`Unknown cron macro "${expr}": use one of ${Object.keys(MACROS).join(', ')}.`)
+  const fieldsOf = wallClock(options.timezone)
+  const parts = (macro ?? expr).trim().split(/\s+/)
   if (parts.length !== 5)
     throw new ArgumentError(
       `Invalid cron "${expr}": expected 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5".`,
@@ -78,36 +82,98 @@ export function parseCron(expr: string): Cron {
   const [mi, h, dom, mon, dow] = sets
   const domAny = parts[2] === '*'
   const dowAny = parts[4] === '*'
-  const dayMatches = (d: Date): boolean => {
-    if (!mon.has(d.getMonth() + 1)) return false
-    const a = dom.has(d.getDate())
-    const b = dow.has(d.getDay())
+  const dayMatches = (f: WallClock): boolean => {
+    if (!mon.has(f.month)) return false
+    const a = dom.has(f.day)
+    const b = dow.has(f.weekday)
     return domAny && dowAny ? true : domAny ? b : dowAny ? a : a || b
   }
-  const matches = (d: Date): boolean => dayMatches(d) && h.has(d.getHours()) && mi.has(d.getMinutes())
+  const matches = (d: Date): boolean => {
+    const f = fieldsOf(d)
+    return dayMatches(f) && h.has(f.hour) && mi.has(f.minute)
+  }
   const cron: Cron = {
     expression: expr,
     matches,
+    // Steps in absolute minutes and reads the wall clock at each step, so a timezone (and its
+    // daylight-saving jumps) needs no date arithmetic of its own.
     next(from) {
-      const d = new Date(from.getTime())
-      d.setSeconds(0, 0)
-      d.setMinutes(d.getMinutes() + 1)
+      let t = Math.floor(from.getTime() / 60_000) * 60_000 + 60_000
       const limit = from.getTime() + 8 * 366 * 86_400_000
-      while (d.getTime() <= limit) {
-        if (!dayMatches(d)) {
-          d.setDate(d.getDate() + 1)
-          d.setHours(0, 0, 0, 0)
-        } else if (!h.has(d.getHours())) {
-          d.setHours(d.getHours() + 1, 0, 0, 0)
-        } else if (!mi.has(d.getMinutes())) {
-          d.setMinutes(d.getMinutes() + 1, 0, 0)
-        } else return d
+      while (t <= limit) {
+        const f = fieldsOf(new Date(t))
+        if (!dayMatches(f)) t += ((23 - f.hour) * 60 + (60 - f.minute)) * 60_000
+        else if (!h.has(f.hour)) t += (60 - f.minute) * 60_000
+        else if (!mi.has(f.minute)) t += 60_000
+        else return new Date(t)
       }
       throw new ArgumentError(`Cron "${expr}" never matches (checked 8 years ahead).`)
     },
   }
   cron.next(new Date(2000, 0, 1))
   return cron
+}
+
+/** Options of {@link parseCron}. */
+export interface CronOptions {
+  /** An IANA time zone such as `'Europe/Berlin'` (default: the process's local time). */
+  timezone?: string
+}
+
+// The macros cron(8) and most schedulers accept.
+const MACROS: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+}
+
+interface WallClock {
+  month: number
+  day: number
+  weekday: number
+  hour: number
+  minute: number
+}
+
+/** How to read a date's wall clock: local getters, or `Intl` for a named time zone. */
+function wallClock(timezone: string | undefined): (d: Date) => WallClock {
+  if (timezone === undefined)
+    return d => ({
+      month: d.getMonth() + 1,
+      day: d.getDate(),
+      weekday: d.getDay(),
+      hour: d.getHours(),
+      minute: d.getMinutes(),
+    })
+  let fmt: Intl.DateTimeFormat
+  try {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      month: 'numeric',
+      day: 'numeric',
+      weekday: 'short',
+      hour: 'numeric',
+      minute: 'numeric',
+    })
+  } catch {
+    throw new ArgumentError(`Unknown time zone "${timezone}": use an IANA name such as "Europe/Berlin".`)
+  }
+  return d => {
+    const p: Record<string, string> = {}
+    for (const part of fmt.formatToParts(d)) p[part.type] = part.value
+    return {
+      month: Number(p.month),
+      day: Number(p.day),
+      weekday: DAYS.indexOf(String(p.weekday).slice(0, 3).toLowerCase()),
+      hour: Number(p.hour),
+      minute: Number(p.minute),
+    }
+  }
 }
 
 const MAX_TIMEOUT = 2 ** 31 - 1

@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { parseEnv } from 'node:util'
 
 /** A saved server profile. */
 export interface Profile {
@@ -42,16 +43,14 @@ export function writeConfig(c: ConfigFile, path = configPath()): void {
   chmodSync(path, 0o600)
 }
 
-/** Parse a `.env` file (KEY=value, quotes, # comments). Existing env vars win. */
+/**
+ * Load a `.env` file with Node's own parser (`util.parseEnv`, the one `node --env-file` uses:
+ * quotes, multi-line values, `export`, comments). Existing env vars win.
+ */
 export function loadDotEnv(file = join(process.cwd(), '.env'), env = process.env): void {
   if (!existsSync(file)) return
-  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line)
-    if (!m || line.trimStart().startsWith('#')) continue
-    let v = m[2]!
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1)
-    else v = v.replace(/\s+#.*$/, '')
-    if (env[m[1]!] === undefined) env[m[1]!] = v
+  for (const [k, v] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+    if (env[k] === undefined) env[k] = v
   }
 }
 

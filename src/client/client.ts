@@ -132,7 +132,7 @@ export class RestClient extends TypedEmitter<ClientEvents> {
     globalSecrets.add(this.#token)
     globalSecrets.add(options.login?.password)
     globalSecrets.add(options.login?.mfaToken)
-    this.#logger = safeLogger(options.logger, { component: 'matterkit:client' })
+    this.#logger = safeLogger(options.logger, { matterkit: 'client' })
     if (options.insecure) {
       this.#logger.warn(
         { url: this.url.base },

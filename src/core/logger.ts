@@ -75,8 +75,10 @@ export function consoleLogger(
 }
 
 /**
- * Wrap a user-supplied logger so every record is redacted before it is written.
- * Also fills in a missing `trace` and `child`.
+ * Wrap a user-supplied logger so every record is redacted before it is written. Errors go under
+ * `err` as real `Error` objects (pino's serializer prints their stack). `child()` calls the user's
+ * own `child()` when it has one, so its bindings, level and serializers carry over; otherwise the
+ * bindings are merged into each record. A missing `trace` falls back to `debug`.
  */
 export function safeLogger(inner: Logger | undefined, bindings: Record<string, unknown> = {}): Logger {
   if (!inner || inner === silentLogger) return silentLogger
@@ -98,7 +100,10 @@ export function safeLogger(inner: Logger | undefined, bindings: Record<string, u
     info: wrap(inner.info),
     warn: wrap(inner.warn),
     error: wrap(inner.error),
-    child: b => safeLogger(inner, { ...bindings, ...b }),
+    child: b =>
+      inner.child
+        ? safeLogger(inner.child(redact({ ...bindings, ...b })))
+        : safeLogger(inner, { ...bindings, ...b }),
   }
 }
 

@@ -101,6 +101,26 @@ export function redact<T>(value: T, registry: SecretRegistry = globalSecrets): T
   return redactInner(value, registry, new WeakSet()) as T
 }
 
+/**
+ * An error stays an `Error` of the same class (so pino's `err` serializer prints its stack and
+ * `instanceof` still works), with its message, stack, cause and own fields (code, status, server
+ * error id, request id) redacted.
+ */
+function redactError(err: Error, registry: SecretRegistry, seen: WeakSet<object>): Error {
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as Error
+  for (const [k, v] of Object.entries(err)) {
+    ;(copy as unknown as Record<string, unknown>)[k] =
+      isSecretKey(k) && v !== undefined && v !== '' ? REDACTED : redactInner(v, registry, seen)
+  }
+  const hidden = { enumerable: false, writable: true, configurable: true }
+  Object.defineProperty(copy, 'name', { ...hidden, value: err.name })
+  Object.defineProperty(copy, 'message', { ...hidden, value: redactString(err.message, registry) })
+  if (err.stack) Object.defineProperty(copy, 'stack', { ...hidden, value: redactString(err.stack, registry) })
+  if (err.cause !== undefined)
+    Object.defineProperty(copy, 'cause', { ...hidden, value: redactInner(err.cause, registry, seen) })
+  return copy
+}
+
 function redactInner(value: unknown, registry: SecretRegistry, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactString(value, registry)
   if (value === null || typeof value !== 'object') return value
@@ -108,9 +128,7 @@ function redactInner(value: unknown, registry: SecretRegistry, seen: WeakSet<obj
   if (seen.has(value)) return '[Circular]'
   seen.add(value)
   if (Array.isArray(value)) return value.map(v => redactInner(v, registry, seen))
-  if (value instanceof Error) {
-    return { name: value.name, message: redactString(value.message, registry) }
-  }
+  if (value instanceof Error) return redactError(value, registry, seen)
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     out[k] = isSecretKey(k) && v !== undefined && v !== '' ? REDACTED : redactInner(v, registry, seen)

@@ -77,7 +77,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   if (!(bodyLimit > 0))
     throw new ConfigError('createReceiver: `bodyLimit` must be a positive number of bytes.')
   if (!(ackTimeoutMs >= 0)) throw new ConfigError('createReceiver: `ackTimeoutMs` must be ≥ 0.')
-  const logger = safeLogger(options.logger, { component: 'matterkit:http' })
+  const logger = safeLogger(options.logger, { matterkit: 'http' })
   globalSecrets.add(options.signingSecret)
   for (const t of Array.isArray(options.commandTokens) ? options.commandTokens : []) globalSecrets.add(t)
   for (const t of Array.isArray(options.webhookTokens) ? options.webhookTokens : []) globalSecrets.add(t)

@@ -61,7 +61,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       }),
     deliver: raw => this.#deliver(raw),
     passed: info => {
-      this.#logger.debug({ ...info }, 'realtime backfill pass done')
+      this.#logger.info({ ...info }, 'realtime resync done: missed posts fetched over REST')
       this.emit('resynced', info)
     },
     failed: err => this.emit('error', err),
@@ -181,7 +181,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           return
         }
         this.#notOpenBecause = `last attempt: ${String((err as Error).message)}`
-        this.#logger.debug({ err: String((err as Error).message) }, 'realtime connection ended')
+        this.#logger.info({ err }, 'realtime connection ended; reconnecting')
       }
       if (this.#stopped) break
       this.#setState('reconnecting')
@@ -333,9 +333,15 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
           const lost = !!resumedFrom && newId !== resumedFrom
           this.#ledger.baselineIfEmpty()
           const hadHistory = this.#ledger.lastPostAt > 0
-          this.#logger.debug(
+          // A lost resume means missed events (warn); a resumed reconnect is worth an info line.
+          const log = lost ? this.#logger.warn : resumedFrom ? this.#logger.info : this.#logger.debug
+          log(
             { connectionId: newId, resumedFrom, lost, nextSeq: this.#nextSeq },
-            lost ? 'realtime resume lost: the server started a new connection' : 'realtime hello',
+            lost
+              ? 'realtime resume lost: the server started a new connection; resyncing over REST'
+              : resumedFrom
+                ? 'realtime reconnected and resumed'
+                : 'realtime hello',
           )
           this.#connectionId = newId
           this.#serverVersion = String(msg.data?.server_version ?? '')
