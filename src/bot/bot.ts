@@ -273,7 +273,7 @@ export class Bot extends Composer<AnyContext> {
    * ```
    */
   button(id: string, label: string, options: ButtonOptions = {}): PostAction {
-    return buildAction(this.#runtime, id, label, 'button', options)
+    return buildAction(this.#runtime, id, label, options)
   }
   /** A select menu routing to `bot.action(id)`; the choice is `ctx.selected`. */
   menu(
@@ -282,7 +282,7 @@ export class Bot extends Composer<AnyContext> {
     choices: readonly PostActionOption[],
     options: ButtonOptions = {},
   ): PostAction {
-    return { ...buildAction(this.#runtime, id, label, 'select', options), options: [...choices] }
+    return buildAction(this.#runtime, id, label, options, choices)
   }
 
   #urls(): { action: string; dialog: string; command: string; webhook: string } {

@@ -329,7 +329,7 @@ export abstract class Context {
    * ```
    */
   button(id: string, label: string, options: ButtonOptions = {}): PostAction {
-    return buildAction(this.rt, id, label, 'button', options)
+    return buildAction(this.rt, id, label, options)
   }
   /** A select menu that routes to `bot.action(id)`; the choice is `ctx.selected`. */
   menu(
@@ -338,7 +338,7 @@ export abstract class Context {
     choices: readonly PostActionOption[],
     options: ButtonOptions = {},
   ): PostAction {
-    return { ...buildAction(this.rt, id, label, 'select', options), options: [...choices] }
+    return buildAction(this.rt, id, label, options, choices)
   }
 }
 
@@ -362,15 +362,15 @@ const uploadFile = (f: UploadInput): UploadFile =>
       ? { name: f.name, data: Buffer.from(f.text) }
       : f
 
-/** @internal Build a signed action pointing at the receiver. */
 const BUTTON_OPTION_KEYS: ReadonlySet<string> = new Set(['context', 'style', 'disabled', 'expires'])
 
+/** @internal Build a signed action pointing at the receiver: a button, or a menu when `choices` are given. */
 export function buildAction(
   rt: BotRuntime,
   id: string,
   label: string,
-  type: 'button' | 'select',
   o: ButtonOptions,
+  choices?: readonly PostActionOption[],
 ): PostAction {
   if (!/^[A-Za-z0-9_-]+$/.test(id))
     throw new ArgumentError(`Action id "${id}" must use letters, digits, "-" or "_" only.`)
@@ -384,8 +384,9 @@ export function buildAction(
   const expiresAt = o.expires === undefined ? undefined : Date.now() + parseDuration(o.expires)
   return {
     id,
-    type,
+    type: choices ? 'select' : 'button',
     name: label,
+    ...(choices ? { options: [...choices] } : {}),
     ...(o.style ? { style: o.style } : {}),
     ...(o.disabled ? { disabled: true } : {}),
     integration: {
