@@ -8,13 +8,14 @@ import { builtin } from '../core/builtins.js'
 import { ArgumentError, ConfigError, MatterkitError } from '../core/errors.js'
 import { consoleLogger, type Logger, safeLogger, silentLogger } from '../core/logger.js'
 import { globalSecrets } from '../core/redact.js'
-import { parseDuration, settlesWithin } from '../core/time.js'
+import { parseDuration } from '../core/time.js'
 import type { ReceiverEvent } from '../http/events.js'
 import { createReceiver } from '../http/receiver.js'
 import type { Receiver, ReceiverReply } from '../http/receiver-types.js'
 import { defaultSigningSecret, signActionContext, signDialogState } from '../http/sign.js'
 import { Client } from '../realtime/client.js'
 import type { PostedEvent, RealtimeEvent } from '../realtime/events.js'
+import { RealtimeClosedError } from '../realtime/options.js'
 import type { RealtimeClient } from '../realtime/realtime.js'
 import type { PostAction, PostActionOption, User } from '../types/index.js'
 import { commandHelp, commandsHelp } from './args.js'
@@ -126,6 +127,17 @@ export class Bot extends Composer<AnyContext> {
         this.#stopped
           ? Promise.reject(new MatterkitError('MK_ERR_ABORTED', 'The bot is stopping.'))
           : this.#conversations.wait(w),
+      // The socket is what the webapp uses (`user_typing`); REST costs a request and a rate-limit slot.
+      typing: async (channelId, parentId) => {
+        if (this.#rt?.state === 'open') {
+          try {
+            return await this.#rt.typing(channelId, parentId)
+          } catch (err) {
+            if (!(err instanceof RealtimeClosedError)) throw err
+          }
+        }
+        await this.client.users.typing('me', channelId, parentId)
+      },
     }
   }
 
@@ -185,8 +197,8 @@ export class Bot extends Composer<AnyContext> {
       signingSecret: this.#secret,
       commandTokens: () => [...this.#commandTokens],
       webhookTokens: () => [...this.#webhookTokens],
-      dispatch: ev => this.#dispatch(ev),
-      ackTimeoutMs: this.#ackMs + 1000,
+      dispatch: (ev, { acked }) => this.#dispatch(ev, acked),
+      ackTimeoutMs: this.#ackMs,
       logger: this.#log,
     })
     return this.#receiver
@@ -351,16 +363,23 @@ export class Bot extends Composer<AnyContext> {
     this.#queue.push(ctx.channelId || `event:${ev.event}`, () => this.#handle(ctx))
   }
 
-  /** Requests from Mattermost (through the receiver). */
-  async #dispatch(ev: ReceiverEvent): Promise<ReceiverReply | undefined> {
+  /**
+   * Requests from Mattermost (through the receiver, whose timer is the only ack timer): an answer
+   * that comes after the receiver acked is delivered by REST or `response_url` instead.
+   */
+  async #dispatch(ev: ReceiverEvent, acked: AbortSignal): Promise<ReceiverReply | undefined> {
     const ctx = requestContext(this.#runtime, ev)
     const denied = deniedRequest(this.#filter, ev, this.#log)
     if (denied) return denied
-    const done = this.#track(this.#handle(ctx))
-    if (await settlesWithin(done, this.#ackMs)) return ctx.response ?? undefined
-    this.#log.info({ kind: ev.kind }, 'handler still running; answered now and will deliver its answer later')
-    void done.then(() => this.#track(deliverLate(this.client, ctx, this.#log)))
-    return undefined
+    return this.#track(
+      (async () => {
+        await this.#handle(ctx)
+        if (!acked.aborted) return ctx.response ?? undefined
+        this.#log.info({ kind: ev.kind }, 'handler answered after the ack; delivering its answer now')
+        await deliverLate(this.client, ctx, this.#log)
+        return undefined
+      })(),
+    )
   }
 
   /**
@@ -430,4 +449,20 @@ export class Bot extends Composer<AnyContext> {
     await this.client.close()
     return result
   }
+}
+
+/** Whether `p` settles within `ms` (it keeps running either way; its rejection counts as settled). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const inTime = await Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>(r => {
+      timer = setTimeout(() => r(false), Math.max(0, ms))
+    }),
+  ])
+  clearTimeout(timer)
+  return inTime
 }

@@ -66,7 +66,7 @@ export async function deliverLate(client: Client, ctx: RequestContext, log: Logg
     if (ctx.kind === 'command') await respond(ctx.command.response_url, ctx.response)
     else if (ctx.kind === 'action') {
       const a = typeof ctx.response === 'string' ? { ephemeral_text: ctx.response } : ctx.response
-      if (a.update) await client.posts.patch(ctx.postId, a.update)
+      if (a.update) await client.posts.update(ctx.postId, a.update)
       if (a.ephemeral_text)
         await client.posts.ephemeral(ctx.userId, { channel_id: ctx.channelId, message: a.ephemeral_text })
     } else if (ctx.kind === 'webhook') {

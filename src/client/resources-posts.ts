@@ -76,22 +76,12 @@ export class Posts {
    */
   update(
     id: string,
-    post: Pick<Partial<Post>, 'message' | 'props' | 'is_pinned' | 'file_ids' | 'has_reactions'>,
+    patch: Pick<Partial<Post>, 'message' | 'props' | 'is_pinned' | 'file_ids' | 'has_reactions'>,
   ): Promise<Post> {
-    const { message, props, is_pinned, file_ids, has_reactions } = post
-    return this.patch(id, { message, props, is_pinned, file_ids, has_reactions })
-  }
-  patch(
-    id: string,
-    patch: {
-      message?: string
-      props?: Post['props']
-      is_pinned?: boolean
-      file_ids?: string[]
-      has_reactions?: boolean
-    },
-  ): Promise<Post> {
-    return this.r.request('PUT', `/posts/${enc(id)}/patch`, { body: patch })
+    const { message, props, is_pinned, file_ids, has_reactions } = patch
+    return this.r.request('PUT', `/posts/${enc(id)}/patch`, {
+      body: { message, props, is_pinned, file_ids, has_reactions },
+    })
   }
   delete(id: string): Promise<StatusOK> {
     return this.r.request('DELETE', `/posts/${enc(id)}`)

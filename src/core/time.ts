@@ -97,19 +97,3 @@ export function anySignal(...signals: Array<AbortSignal | undefined>): AbortSign
   if (list.length === 1) return list[0]
   return AbortSignal.any(list)
 }
-
-/** Whether `p` settles within `ms` (it keeps running either way; its rejection counts as settled). */
-export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const inTime = await Promise.race([
-    p.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<false>(r => {
-      timer = setTimeout(() => r(false), Math.max(0, ms))
-    }),
-  ])
-  clearTimeout(timer)
-  return inTime
-}

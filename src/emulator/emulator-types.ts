@@ -21,14 +21,14 @@ export interface EmulatorOptions {
   /** Public URL used for `response_url` etc.; default the emulator's own URL. */
   siteUrl?: string
   /**
-   * Directory for state that survives a restart (SQLite through the optional `better-sqlite3`,
-   * else an append-only journal). Default: in memory only. A 2xx is sent only once its changes
+   * Directory for state that survives a restart (an append-only journal, or SQLite when the
+   * user has installed `better-sqlite3`). Default: in memory only. A 2xx is sent only once its changes
    * are written (they survive the process being killed); state that cannot be read back makes
    * `startEmulator` reject with `CorruptStateError` and leaves the files as they are.
    */
   persist?: string
   /**
-   * The store `persist` uses: `'sqlite'` (needs the optional dependency `better-sqlite3`; an
+   * The store `persist` uses: `'sqlite'` (needs the package `better-sqlite3`, which matterkit does not install; an
    * error says so when it is missing), `'journal'` (an append-only file compacted at start-up),
    * or `'auto'` (default: SQLite when `better-sqlite3` loads, else the journal).
    */

@@ -4,9 +4,9 @@
  * Rows are written incrementally: every `store.touch(kind, key)` marks a row dirty and the dirty
  * rows are written in one batch per event-loop turn (and on stop). A reply waits for the batch
  * holding its changes (`durable()`, awaited by app.ts), so a 2xx means the change is on disk, and
- * WebSocket events leave after it too. The database is SQLite through `better-sqlite3` (WAL, one
- * transaction per batch), loaded lazily and only here; when that optional package is not installed
- * an append-only journal (`state.journal`, compacted at start-up) is used instead. Neither syncs
+ * WebSocket events leave after it too. The store is an append-only journal (`state.journal`,
+ * compacted at start-up), or SQLite through `better-sqlite3` (WAL, one transaction per batch) when
+ * the user installed that optional peer, loaded lazily and only here (decision 5). Neither syncs
  * to the disk per batch: a batch is in the OS once written, which survives the emulator being
  * killed (kill -9, a crash), not the machine losing power. State that cannot be read back stops
  * start-up with a `CorruptStateError`; nothing is dropped or rewritten, except a journal's torn

@@ -56,9 +56,16 @@ export interface ReceiverOptions {
   bodyLimit?: number
   /** Answer an empty 200 if the handler has not answered by then; it keeps running (default 2500 ms). */
   ackTimeoutMs?: number
-  /** Receives every verified event; its return value is the HTTP answer. */
-  // biome-ignore lint/suspicious/noConfusingVoidType: handlers that answer nothing may be `async () => {}`
-  dispatch(event: ReceiverEvent): Promise<ReceiverReply | undefined | void>
+  /**
+   * Receives every verified event; its return value is the HTTP answer. `acked` aborts when the
+   * receiver has already answered an empty 200 (after `ackTimeoutMs`): an answer is then too late
+   * for the HTTP reply, so send it another way (`respond(event.payload.response_url, …)`, REST).
+   */
+  dispatch(
+    event: ReceiverEvent,
+    info: { acked: AbortSignal },
+    // biome-ignore lint/suspicious/noConfusingVoidType: handlers that answer nothing may be `async () => {}`
+  ): Promise<ReceiverReply | undefined | void>
   /** Logger (records are redacted; received tokens are never logged). */
   logger?: Logger
 }

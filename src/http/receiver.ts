@@ -94,7 +94,10 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   async function run(event: ReceiverEvent): Promise<ReceiverResponse> {
     let timer: NodeJS.Timeout | undefined
-    const work = new Promise<unknown>(resolve => resolve(options.dispatch(event))).then(
+    const acked = new AbortController()
+    const work = new Promise<unknown>(resolve =>
+      resolve(options.dispatch(event, { acked: acked.signal })),
+    ).then(
       value => ({ value }),
       (err: unknown) => ({ err }),
     )
@@ -104,6 +107,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     const first = await Promise.race([work, ack])
     clearTimeout(timer)
     if (first === 'ack') {
+      acked.abort()
       logger.debug(
         { kind: event.kind, ackTimeoutMs },
         'handler still running: acknowledged with an empty 200',

@@ -230,6 +230,20 @@ describe('messages', () => {
     ).toBe(true)
   })
 
+  it('sends typing over its socket (user_typing), not REST, while the socket is open', async () => {
+    const ch = room()
+    emu.faults.failNext(1000, 500, { path: /\/typing$/ }) // the REST route would fail
+    try {
+      await alice.posts.create({ channel_id: ch, message: 'slow' })
+      await sees(p => p.message === 'done slowly' && p.channel_id === ch)
+      expect(
+        seen.some(e => isEvent(e, 'typing') && e.userId === botId() && e.broadcast.channel_id === ch),
+      ).toBe(true)
+    } finally {
+      emu.faults.reset()
+    }
+  })
+
   it('waitForReply runs a two-step conversation; sessions persist per user', async () => {
     const ch = room()
     const q = await alice.posts.create({ channel_id: ch, message: 'ask' })

@@ -86,7 +86,7 @@ describe('endpoint groups', () => {
     expect(root.props.from_bot).toBe('true')
     const reply = await alice.posts.create({ channel_id, message: 'reply', root_id: root.id })
     expect((await bot.posts.thread(root.id)).order).toEqual(expect.arrayContaining([root.id, reply.id]))
-    expect((await bot.posts.patch(root.id, { message: 'root!' })).message).toBe('root!')
+    expect((await bot.posts.update(root.id, { message: 'root!' })).message).toBe('root!')
     await bot.reactions.add(root.id, ':tada:')
     expect((await bot.reactions.list(root.id)).map(r => r.emoji_name)).toEqual(['tada'])
     await bot.reactions.remove(root.id, 'tada')

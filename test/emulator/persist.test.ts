@@ -60,7 +60,7 @@ describe.each(['sqlite', 'journal'] as const)('persist with %s', using => {
     ])
     await api(first, seed.users.bob.token, 'POST', '/api/v4/users/login', { login_id: 'bob', password: 'x' })
     await first.stop()
-    // exactly the store asked for (better-sqlite3 is an optional dependency, installed in CI)
+    // exactly the store asked for (better-sqlite3 is a devDependency, so both stores run here)
     expect(existsSync(join(dir, FILES[using]))).toBe(true)
     expect(existsSync(join(dir, FILES[using === 'sqlite' ? 'journal' : 'sqlite']))).toBe(false)
 

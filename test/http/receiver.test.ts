@@ -37,13 +37,14 @@ const receiver = createReceiver({
   bodyLimit: 10_000,
   ackTimeoutMs: 300,
   logger: log,
-  async dispatch(ev) {
+  async dispatch(ev, { acked }) {
     events.push(ev)
     if (ev.kind === 'command') {
       const t = ev.payload.text
+      if (t === 'quick') return { text: `acked before the answer: ${acked.aborted}` }
       if (t === 'slow' || t === 'slow-late') {
         await new Promise<void>(r => (openGate = r))
-        if (t === 'slow')
+        if (t === 'slow' && acked.aborted)
           await respond(ev.payload.response_url, { response_type: 'in_channel', text: 'later' })
         handlerFinished(ev)
         return t === 'slow-late' ? { text: 'too late' } : undefined
@@ -151,6 +152,12 @@ describe('slash commands', () => {
     } finally {
       await mm.close()
     }
+  })
+
+  it('tells the handler whether the ack went out (acked aborts only after the empty 200)', async () => {
+    expect(await (await postCommand(url, { text: 'quick' })).json()).toEqual({
+      text: 'acked before the answer: false',
+    })
   })
 
   it('a reply returned after the ack is dropped and a warning says to use respond()', async () => {

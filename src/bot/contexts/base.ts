@@ -120,6 +120,8 @@ export interface BotRuntime {
   resolveChannel(nameOrId: string): Promise<string>
   resolveUser(nameOrId: string): Promise<string>
   waitForReply(wait: ReplyWait): Promise<Post>
+  /** Show "typing…": over the bot's socket while it is open, else by REST. */
+  typing(channelId: string, parentId: string): Promise<void>
 }
 
 /** @internal */

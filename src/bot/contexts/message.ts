@@ -102,12 +102,12 @@ export class MessageContext extends Context {
    * @example
    * ```ts
    * const note = await ctx.reply('Working…')
-   * await ctx.update(note.id, { message: 'Done ✅' })
+   * await ctx.edit(note.id, { message: 'Done ✅' })
    * ```
    */
-  async update(postId: string, patch: { message?: string; props?: Post['props'] }): Promise<Post> {
+  async edit(postId: string, patch: { message?: string; props?: Post['props'] }): Promise<Post> {
     const props = bindActions(this.rt, patch.props, { postId })
-    return this.client.posts.patch(postId, { ...patch, ...(props ? { props } : {}) })
+    return this.client.posts.update(postId, { ...patch, ...(props ? { props } : {}) })
   }
   /** Delete a post (default: this post; needs permission to delete others' posts). */
   async delete(postId: string = this.post.id): Promise<void> {
@@ -123,7 +123,7 @@ export class MessageContext extends Context {
   }
   /** Show "typing…" once (the bot does this automatically for handlers running over ~1 s). */
   async typing(): Promise<void> {
-    await this.client.users.typing('me', this.channelId, this.replyTarget().rootId)
+    await this.rt.typing(this.channelId, this.replyTarget().rootId)
   }
   /**
    * Wait for the same user's next message in this conversation: in the thread, or — when this
