@@ -63,7 +63,7 @@ export function answerFailure(ctx: AnyContext): void {
 export async function deliverLate(client: Client, ctx: RequestContext, log: Logger): Promise<void> {
   if (ctx.response === undefined) return
   try {
-    if (ctx.kind === 'command') await respond(ctx.command.response_url, ctx.response)
+    if (ctx.kind === 'command') await respond(ctx.command.response_url, ctx.response, { client })
     else if (ctx.kind === 'action') {
       const a = typeof ctx.response === 'string' ? { ephemeral_text: ctx.response } : ctx.response
       if (a.update) await client.posts.update(ctx.postId, a.update)

@@ -5,11 +5,10 @@
 import { TypedEmitter } from '../core/emitter.js'
 import { ConfigError } from '../core/errors.js'
 import { type Logger, safeLogger } from '../core/logger.js'
-import { globalSecrets, redactString } from '../core/redact.js'
+import { globalSecrets } from '../core/redact.js'
 import { normaliseServerUrl, type ServerUrl } from '../core/url.js'
 import type { User } from '../types/index.js'
 import { setCredentials } from './credentials.js'
-import { apiErrorFor, NetworkError } from './errors.js'
 import type { Requester } from './resource-base.js'
 import { Bots, Commands, Misc, Tokens, Webhooks } from './resources-integrations.js'
 import { Channels, Teams, Threads, Users } from './resources-people.js'
@@ -168,7 +167,7 @@ export class RestClient extends TypedEmitter<ClientEvents> {
     const r: Requester = {
       request: (m, p, o) => this.request(m, p, o),
       stream: (m, p, o) => this.#transport.stream(m, p, o),
-      postAbsolute: (u, b) => this.#postAbsolute(u, b),
+      postAbsolute: (u, b) => this.postTo(u, b),
       baseUrl: this.url.base,
     }
     this.users = new Users(r)
@@ -259,30 +258,13 @@ export class RestClient extends TypedEmitter<ClientEvents> {
     return res
   }
 
-  async #postAbsolute(url: string, body: unknown): Promise<string> {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }).catch(err => {
-      throw new NetworkError(`POST ${redactString(url)} failed: ${(err as Error).message}`, {
-        method: 'POST',
-        path: redactString(url),
-      })
-    })
-    const text = await res.text()
-    if (!res.ok) {
-      let parsed: { id?: string; message?: string } | undefined
-      try {
-        parsed = JSON.parse(text)
-      } catch {}
-      throw apiErrorFor(res.status, parsed, {
-        method: 'POST',
-        path: redactString(new URL(url).pathname),
-        requestId: res.headers.get('x-request-id') ?? '',
-      })
-    }
-    return text
+  /**
+   * POST to an absolute URL (an incoming webhook, a slash command's `response_url`) through the
+   * same transport as every API call (TLS options, timeouts, 429 handling, typed errors); the
+   * token is never sent there. @internal
+   */
+  postTo(url: string, body: unknown, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    return this.#transport.postTo(url, body, opts.signal)
   }
 
   /** Close keep-alive connections. */

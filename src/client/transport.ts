@@ -107,7 +107,7 @@ export interface TransportOptions {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
 
 /** The backoff and the cap a 429 uses when retries are turned off. */
-const RATE_LIMIT_DEFAULTS = { minDelayMs: 250, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 }
+export const RATE_LIMIT_DEFAULTS = { minDelayMs: 250, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 }
 /** setTimeout's largest delay (a larger one fires at once, with a warning). */
 const MAX_TIMER_MS = 2_147_483_647
 
@@ -124,8 +124,13 @@ export function buildPath(path: string, query?: Query): string {
   return s ? `${path}${path.includes('?') ? '&' : '?'}${s}` : path
 }
 
+/** An absolute URL (incoming webhooks, `response_url`) instead of a path under `/api/v4`. */
+const ABSOLUTE = /^https?:\/\//i
+
 export class Transport {
   #wire: Wire | undefined
+  /** Wires to other origins (a webhook or `response_url` on another host), same TLS options. */
+  #foreign = new Map<string, Wire>()
   #active = 0
   #waiters: Array<() => void> = []
   #pausedUntil = 0
@@ -142,13 +147,33 @@ export class Transport {
     this.#debug = opts.logger !== silentLogger
   }
 
-  private wire(): Wire {
-    this.#wire ??= createWire(this.opts.http, {
-      origin: new URL(this.opts.url.base),
-      connections: this.opts.maxConcurrency,
-      tls: this.opts.tls,
-    })
-    return this.#wire
+  private wire(path = ''): Wire {
+    const base = new URL(this.opts.url.base)
+    const origin = ABSOLUTE.test(path) ? new URL(path) : base
+    if (origin.origin === base.origin) {
+      this.#wire ??= createWire(this.opts.http, {
+        origin: base,
+        connections: this.opts.maxConcurrency,
+        tls: this.opts.tls,
+      })
+      return this.#wire
+    }
+    let wire = this.#foreign.get(origin.origin)
+    if (!wire) {
+      wire = createWire(this.opts.http, {
+        origin: new URL(origin.origin),
+        connections: this.opts.maxConcurrency,
+        tls: this.opts.tls,
+      })
+      this.#foreign.set(origin.origin, wire)
+    }
+    return wire
+  }
+
+  /** A path as errors and logs show it: webhook and `response_url` ids are credentials, so masked. */
+  private shown(path: string, query: RequestOptions['query']): string {
+    const full = buildPath(path, query)
+    return ABSOLUTE.test(path) ? redactString(full).replace(/[a-z0-9]{26}/g, '…') : redactString(full)
   }
 
   private async acquire(signal?: AbortSignal): Promise<void> {
@@ -193,7 +218,7 @@ export class Transport {
 
   /** Like {@link request}, with status and headers. */
   async requestFull<T>(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse<T>> {
-    if (this.opts.verifyServer && !this.#verifiedOk && path !== '/system/ping') {
+    if (this.opts.verifyServer && !this.#verifiedOk && path !== '/system/ping' && !ABSOLUTE.test(path)) {
       await this.verify()
       this.#verifiedOk = true
     }
@@ -225,14 +250,14 @@ export class Transport {
       if (res.status < 400) {
         const data = decodeSuccess(res.status, res.headers, res.text, {
           method,
-          shownPath: () => redactString(buildPath(path, opts.query)),
+          shownPath: () => this.shown(path, opts.query),
           base: this.opts.url.base,
           responseType: opts.responseType ?? 'json',
         })
         return { status: res.status, headers: res.headers, data: data as T }
       }
       const requestId = header(res.headers, 'x-request-id')
-      const shownPath = redactString(buildPath(path, opts.query))
+      const shownPath = this.shown(path, opts.query)
       if (res.status === 429) {
         const limits = retry || RATE_LIMIT_DEFAULTS
         const maxMs = Math.min(limits.maxRetryAfterMs, MAX_TIMER_MS)
@@ -298,7 +323,7 @@ export class Transport {
         this.release()
       }
     }
-    const shownPath = redactString(buildPath(path, opts.query))
+    const shownPath = this.shown(path, opts.query)
     if (res.status >= 300) {
       let text: string
       try {
@@ -336,7 +361,9 @@ export class Transport {
     const headers: Record<string, string> = opts.headers
       ? { 'user-agent': this.opts.userAgent, accept: 'application/json', ...opts.headers }
       : { 'user-agent': this.opts.userAgent, accept: 'application/json' }
-    const token = opts.anonymous ? undefined : this.opts.getToken()
+    const absolute = ABSOLUTE.test(path)
+    // The token never goes to an absolute URL: webhooks and response_url need none.
+    const token = opts.anonymous || absolute ? undefined : this.opts.getToken()
     if (token) headers.authorization = `Bearer ${token}`
     const given = opts.body
     let body: string | Buffer | Readable | undefined
@@ -351,7 +378,9 @@ export class Transport {
     }
     return {
       method,
-      path: this.#apiPath + buildPath(path, opts.query),
+      path: absolute
+        ? buildPath(new URL(path).pathname + new URL(path).search, opts.query)
+        : this.#apiPath + buildPath(path, opts.query),
       headers,
       body,
       timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
@@ -370,7 +399,7 @@ export class Transport {
     opts: RequestOptions,
     timeoutMs: number,
   ): Error {
-    const shownPath = redactString(buildPath(path, opts.query))
+    const shownPath = this.shown(path, opts.query)
     if (opts.signal?.aborted)
       return new AbortError(`${method} ${shownPath} was aborted`, { cause: opts.signal.reason })
     const code = (err as { code?: string }).code ?? ''
@@ -384,7 +413,7 @@ export class Transport {
         redactString(err.message),
       )
     return new NetworkError(
-      `${method} ${shownPath} failed: cannot reach ${this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
+      `${method} ${shownPath} failed: cannot reach ${ABSOLUTE.test(path) ? new URL(path).origin : this.opts.url.base} (${code || (err as Error).name}). Check the URL, DNS, TLS settings and that the server is up.`,
       { method, path: shownPath },
       redactString(String((err as Error).message ?? err)),
     )
@@ -404,7 +433,7 @@ export class Transport {
     if (slot) await slot
     let res: WireText
     try {
-      res = await this.wire().requestText(req)
+      res = await this.wire(path).requestText(req)
     } catch (err) {
       throw this.wireError(err, method, path, opts, req.timeoutMs)
     } finally {
@@ -415,7 +444,7 @@ export class Transport {
       this.opts.logger.debug(
         {
           method,
-          path: redactString(buildPath(path, opts.query)),
+          path: this.shown(path, opts.query),
           status: res.status,
           ms: Date.now() - started,
           attempt,
@@ -437,9 +466,26 @@ export class Transport {
     }
   }
 
+  /**
+   * POST to an absolute URL (an incoming webhook, a slash command's `response_url`) through the
+   * whole pipeline: TLS options, timeouts, 429 handling and typed errors, and never the token.
+   * A string goes as `text/plain`, anything else as JSON; the answer's body is returned as text.
+   */
+  postTo(url: string, body: unknown, signal?: AbortSignal): Promise<string> {
+    const isText = typeof body === 'string'
+    return this.request<string>('POST', url, {
+      body: isText ? body : JSON.stringify(body),
+      contentType: isText ? 'text/plain' : 'application/json',
+      responseType: 'text',
+      idempotent: false,
+      ...(signal ? { signal } : {}),
+    })
+  }
+
   async close(): Promise<void> {
-    const wire = this.#wire
+    const wires = [this.#wire, ...this.#foreign.values()]
     this.#wire = undefined
-    await wire?.close()
+    this.#foreign.clear()
+    await Promise.all(wires.map(w => w?.close()))
   }
 }

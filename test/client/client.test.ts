@@ -233,6 +233,11 @@ describe('endpoint groups', () => {
       status: 400,
       serverId: 'web.incoming_webhook.text.app_error',
     })
+    // Through the transport: a 429 on the hook is waited out like any API call's.
+    emu.faults.failNext(1, 429, { path: /^\/hooks\//, retryAfterSec: 0 })
+    await admin.webhooks.post(hook.id, { text: 'after a 429' })
+    const after = await bot.posts.forChannel(emu.seed.channels.townSquare.id, { perPage: 5 })
+    expect(Object.values(after.posts).map(p => p.message)).toContain('after a 429')
     const out = await admin.webhooks.outgoing.create({
       team_id: emu.seed.team.id,
       channel_id: emu.seed.channels.offTopic.id,

@@ -211,3 +211,34 @@ describe.each(['node', 'undici', 'auto'] as const)('http: %s', http => {
     }
   })
 })
+
+describe("http: 'auto'", () => {
+  it('starts on node:http and moves to undici for good once many requests are in flight', async () => {
+    // The stack shows in the raw header order: undici writes `host` first, node:http last.
+    const seen: string[] = []
+    const server = createServer((req, res) => {
+      if (!req.url?.endsWith('/system/ping')) seen.push(req.rawHeaders[0] === 'host' ? 'undici' : 'node')
+      res.setHeader('content-type', 'application/json')
+      res.end(req.url?.endsWith('/system/ping') ? '{"status":"OK"}' : '{}')
+    })
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    const c = new Client({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: 't',
+      http: 'auto',
+    })
+    try {
+      await c.request('GET', '/one')
+      expect(seen).toEqual(['node'])
+      await Promise.all(Array.from({ length: 16 }, () => c.request('GET', '/burst')))
+      seen.length = 0
+      await c.request('GET', '/after')
+      await c.request('GET', '/after')
+      expect(seen).toEqual(['undici', 'undici'])
+    } finally {
+      await c.close()
+      server.closeAllConnections()
+      await new Promise(r => server.close(r))
+    }
+  })
+})

@@ -73,19 +73,21 @@ export function captureLogger(): Logger & { lines: string[] } {
 }
 
 /** A stand-in for Mattermost's response_url endpoint: records bodies, answers `ok`. */
-export async function responseUrlServer(): Promise<{
+export async function responseUrlServer(opts: { tooManyFirst?: number } = {}): Promise<{
   url: string
   bodies: Array<{ type: string; body: string }>
   next(): Promise<{ type: string; body: string }>
   close(): Promise<void>
 }> {
   const bodies: Array<{ type: string; body: string }> = []
+  let refuse = opts.tooManyFirst ?? 0
   const waiters: Array<(b: { type: string; body: string }) => void> = []
   const server: Server = createServer((req: IncomingMessage, res) => {
     let b = ''
     req.setEncoding('utf8')
     req.on('data', c => (b += c))
     req.on('end', () => {
+      if (refuse-- > 0) return void res.writeHead(429, { 'retry-after': '0' }).end('slow down')
       const rec = { type: String(req.headers['content-type'] ?? ''), body: b }
       bodies.push(rec)
       waiters.shift()?.(rec)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signPayload } from '../../src/http/sign.js'
 import {
+  ApiError,
   ConfigError,
   createReceiver,
   MatterkitError,
@@ -503,6 +504,16 @@ describe('respond()', () => {
     }
   })
 
+  it('waits out a 429 from response_url and then delivers, as every client call does', async () => {
+    const mm = await responseUrlServer({ tooManyFirst: 2 })
+    try {
+      await respond(mm.url, { text: 'after the limit' })
+      expect(mm.bodies).toEqual([{ type: 'application/json', body: '{"text":"after the limit"}' }])
+    } finally {
+      await mm.close()
+    }
+  })
+
   it('throws a MatterkitError when the URL is unreachable or answers an error', async () => {
     await expect(respond('http://127.0.0.1:9/hooks/commands/x', { text: 'x' })).rejects.toMatchObject({
       code: 'MK_ERR_NETWORK',
@@ -510,11 +521,10 @@ describe('respond()', () => {
     const r = createReceiver({ signingSecret: SECRET, dispatch: async () => undefined })
     const s = await r.listen(0)
     try {
-      // Any non-2xx answer (here a 404 from a receiver) is an API error with the status in the message.
-      await expect(respond(`${s.url}/nothing-here`, { text: 'x' })).rejects.toMatchObject({
-        code: 'MK_ERR_API',
-        message: expect.stringContaining('404'),
-      })
+      // Any non-2xx answer (here a 404 from a receiver) is a typed API error saying what to check.
+      const err = await respond(`${s.url}/nothing-here`, { text: 'x' }).catch(e => e)
+      expect(err).toBeInstanceOf(ApiError)
+      expect(err).toMatchObject({ status: 404, message: expect.stringContaining('30 minutes and 5 uses') })
     } finally {
       await s.close()
     }

@@ -67,6 +67,6 @@ export class CommandContext extends Context {
   }
   /** Answer later through the command's `response_url` (valid 30 min, 5 times). */
   async respond(body: CommandResponse | string): Promise<void> {
-    await respond(this.command.response_url, body)
+    await respond(this.command.response_url, body, { client: this.client })
   }
 }
