@@ -1,6 +1,7 @@
 /**
- * Looking up channels (by id, name or display name) and users (by id or username) for
- * `ctx.send` / `ctx.dm`, with a per-process cache.
+ * Looking up channels (by id, `@username` for a DM, name or display name) and users (by id or
+ * username), with a per-process cache: the one resolver of the bot (`ctx.send`, `ctx.dm`) and the
+ * CLI (`send`, `listen --channel`, `chat`), so a channel reference means the same everywhere.
  * @module
  */
 
@@ -64,11 +65,20 @@ export class Directory {
   }
 
   /**
-   * A channel id from an id, a name (`town-square`, `~town-square`) or a display name, among the
-   * bot's channels in all its teams. A display-name match wins over a name match.
+   * A channel id from an id, `@username` (the direct channel with that user), a name
+   * (`town-square`, `~town-square`, any case) or a display name, among the bot's channels in its
+   * teams (the configured team only, if any). A display-name match wins over a name match.
    */
   async channel(nameOrId: string): Promise<string> {
     if (ID.test(nameOrId)) return nameOrId
+    if (nameOrId.startsWith('@')) {
+      const cached = this.#channels.get(nameOrId.toLowerCase())
+      if (cached) return cached
+      const [me, other] = await Promise.all([this.#client.users.me(), this.user(nameOrId)])
+      const id = (await this.#client.channels.direct(me.id, other)).id
+      this.#channels.set(nameOrId.toLowerCase(), id)
+      return id
+    }
     const key = nameOrId.replace(/^[~#]/, '')
     const cached = this.#channels.get(key)
     if (cached) return cached
@@ -88,7 +98,7 @@ export class Directory {
     }
     throw new MatterkitError(
       'MK_ERR_NOT_FOUND',
-      `No channel "${nameOrId}" among the bot's channels (by display name or name). Add the bot to the channel, or pass its id.`,
+      `No channel "${nameOrId}" among this account's channels (by display name or name). Add the account to the channel, or pass its id.`,
     )
   }
 

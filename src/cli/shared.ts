@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import { Directory } from '../bot/directory.js'
 import type { ClientOptions } from '../client/client.js'
 import { AuthError, NetworkError, NotFoundError, NotMattermostError, TimeoutError } from '../client/errors.js'
 import { ArgumentError, ConfigError, type ErrorCode, MatterkitError } from '../core/errors.js'
 import { Client } from '../realtime/client.js'
-import type { Channel } from '../types/index.js'
 import { type Connection, readConfig, resolveConnection } from './config.js'
 
 /** Where the CLI writes. */
@@ -47,6 +47,7 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof ExitError) return e.exitCode
   if (e instanceof AuthError) return 3
   if (e instanceof NotFoundError || e instanceof NetworkError || e instanceof TimeoutError) return 4
+  if (e instanceof MatterkitError && e.code === 'MK_ERR_NOT_FOUND') return 4
   if (e instanceof NotMattermostError) return 4
   if (e instanceof ConfigError || e instanceof ArgumentError) return 2
   return 1
@@ -116,27 +117,11 @@ export function cliHelpers(program: Command, io: Io, argv: readonly string[] = [
     return new Client({ url: c.url, token: c.token, ...tls() })
   }
   const print = (human: string, data: unknown): void => io.out(g().json ? JSON.stringify(data) : human)
-  async function channelId(c: Client, ref: string): Promise<string> {
-    if (/^[a-z0-9]{26}$/.test(ref)) return ref
-    if (ref.startsWith('@')) {
-      const [me, other] = await Promise.all([c.users.me(), c.users.getByUsername(ref.slice(1))])
-      return (await c.channels.direct(me.id, other.id)).id
-    }
-    const name = ref.replace(/^[~#]/, '')
-    const teams = await c.teams.forUser('me')
-    const team = conn().team
-    for (const t of teams.filter(t => !team || t.name === team)) {
-      const chans: Channel[] = await c.channels.forUser('me', t.id)
-      const hit = chans.find(x => x.display_name === name) ?? chans.find(x => x.name === name)
-      if (hit) return hit.id
-    }
-    throw new ExitError(4, `Channel "${ref}" not found among your channels.`)
-  }
+  // The bot's resolver, so `send town-square` and `ctx.send('town-square')` follow one rule.
+  const channelId = (c: Client, ref: string): Promise<string> => new Directory(c, conn().team).channel(ref)
   async function teamId(c: Client): Promise<string> {
-    const teams = await c.teams.forUser('me')
-    const want = conn().team
-    const t = want ? teams.find(x => x.name === want) : teams[0]
-    if (!t) throw new ExitError(4, want ? `Team "${want}" not found.` : 'You are in no team.')
+    const [t] = await new Directory(c, conn().team).teams()
+    if (!t) throw new ExitError(4, 'You are in no team.')
     return t.id
   }
 

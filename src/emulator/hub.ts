@@ -1,7 +1,7 @@
 /**
  * The emulator's WebSocket hub: authentication (upgrade header or in-band challenge), `hello`,
  * per-connection `seq`, broadcast scoping, action replies, server pings and reliable resume with
- * a 128-event dead queue (protocol.md §4).
+ * a 128-event dead queue (`app/platform/web_conn.go`).
  * @module
  */
 import type { IncomingMessage } from 'node:http'

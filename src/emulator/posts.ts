@@ -194,7 +194,7 @@ export function createPost(
   return echo
 }
 
-/** Emit `posted` with the fields of protocol.md §4.6 (mentions computed per recipient). */
+/** Emit `posted` with the fields `app/notification.go` sends (mentions computed per recipient). */
 export function broadcastPosted(app: App, post: Post, author: StoredUser, setOnline = true): void {
   const { store } = app
   const channel = store.channels.get(post.channel_id)!

@@ -1,6 +1,6 @@
 /**
  * The emulator's answers to WebSocket actions a client sends (`ping`, `user_typing`,
- * `get_statuses`, …), with the real server's replies and error ids (protocol.md §4).
+ * `get_statuses`, …), with the real server's replies and error ids (`server/channels/wsapi/`).
  * @module
  */
 

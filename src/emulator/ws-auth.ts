@@ -1,6 +1,6 @@
 /**
  * In-band WebSocket authentication: a socket opened without a valid token waits for an
- * `authentication_challenge` frame (protocol.md §4). What the real router does, in its order:
+ * `authentication_challenge` frame (`app/platform/websocket_router.go`). What the real router does, in its order:
  * a frame without `action` or with `seq <= 0` gets the usual error reply; a challenge whose token
  * is not a string, or does not resolve to a session (the same resolution REST uses), drops the
  * connection without a close frame (gorilla's `Conn.Close`); any other action before

@@ -6,8 +6,9 @@
  * @module
  */
 import type { RestClient } from '../client/client.js'
-import { type PostCursor, type PostPageFetch, walkPostsAfter } from '../client/post-walk.js'
-import type { Channel, Post, PostList, RawWebSocketEvent, Team } from '../types/index.js'
+import { type PostCursor, walkPostsAfter } from '../client/post-walk.js'
+import type { Channel, Post } from '../types/index.js'
+import type { PostedEvent } from './events.js'
 
 /** Details of a resync after a lost resume. */
 export interface ResyncInfo {
@@ -27,8 +28,8 @@ export interface BackfillPass {
   /** The last post delivered in a channel, if any. */
   lastIn(channelId: string): PostCursor | undefined
   isDelivered(post: Post): boolean
-  /** Hand one missed post to the listeners, as a `posted` frame. */
-  deliver(raw: RawWebSocketEvent): void
+  /** Hand one missed post to the listeners, as the `posted` event the server would have sent. */
+  deliver(ev: PostedEvent): void
 }
 
 const PAGE = 200
@@ -51,7 +52,7 @@ export async function backfillPosts(client: RestClient, pass: BackfillPass): Pro
     for (const p of fresh) {
       if (pass.isDelivered(p)) continue
       posts++
-      pass.deliver(asPostedFrame(p, c))
+      pass.deliver(postedEvent(p, c))
     }
   }
   return { channels, posts, since }
@@ -59,11 +60,10 @@ export async function backfillPosts(client: RestClient, pass: BackfillPass): Pro
 
 /** The user's channels, across teams, that had a post after `since`. */
 async function channelsTouchedSince(client: RestClient, since: number, limit: number): Promise<Channel[]> {
-  const teams = await client.request<Team[]>('GET', '/users/me/teams')
   const seen = new Set<string>()
   const touched: Channel[] = []
-  for (const t of teams) {
-    for (const c of await client.request<Channel[]>('GET', `/users/me/teams/${t.id}/channels`)) {
+  for (const t of await client.teams.forUser('me')) {
+    for (const c of await client.channels.forUser('me', t.id)) {
       if (seen.has(c.id)) continue
       seen.add(c.id)
       // ≥: a post in the same millisecond as the last one delivered may still be missing
@@ -82,11 +82,11 @@ async function postsAfter(
   max: number,
 ): Promise<Post[]> {
   const out: Post[] = []
-  const fetchPage: PostPageFetch = q =>
-    client.request<PostList>('GET', `/channels/${channelId}/posts`, {
-      query: { after: q.after, before: q.before, page: q.page, per_page: q.perPage },
-    })
-  const walk = walkPostsAfter(fetchPage, from, { perPage: PAGE, skip: p => pass.isDelivered(p), max })
+  const walk = walkPostsAfter(q => client.posts.forChannel(channelId, q), from, {
+    perPage: PAGE,
+    skip: p => pass.isDelivered(p),
+    max,
+  })
   for await (const p of walk) {
     out.push(p)
     if (out.length >= max) break
@@ -107,9 +107,7 @@ async function postsSince(
 ): Promise<Post[]> {
   const out: Post[] = []
   for (let page = 0; out.length < max; page++) {
-    const list = await client.request<PostList>('GET', `/channels/${channelId}/posts`, {
-      query: { page, per_page: PAGE },
-    })
+    const list = await client.posts.forChannel(channelId, { page, perPage: PAGE })
     const items = list.order.map(id => list.posts[id]!)
     out.push(...items.filter(p => p.create_at >= since))
     if (items.length < PAGE || items.some(p => p.create_at < since)) break
@@ -117,19 +115,29 @@ async function postsSince(
   return out.reverse() // oldest first, like the server's own order of posts sharing a millisecond
 }
 
-/** A REST post dressed as the `posted` frame the server would have sent. */
-function asPostedFrame(p: Post, c: Channel): RawWebSocketEvent {
+/**
+ * The `posted` event for a post fetched over REST. `data` holds what the frame would have held
+ * except the post itself (already decoded); `mentions` is empty, since only the live frame
+ * carries the server's mention list for this user.
+ */
+function postedEvent(p: Post, c: Channel): PostedEvent {
   return {
     event: 'posted',
     data: {
-      post: JSON.stringify(p),
       channel_type: c.type,
       channel_name: c.name,
       channel_display_name: c.display_name,
       team_id: c.team_id,
-      sender_name: '',
     },
     broadcast: { omit_users: null, user_id: '', channel_id: c.id, team_id: '' },
     seq: -1,
+    replayed: true,
+    post: p,
+    channelType: c.type,
+    channelName: c.name,
+    channelDisplayName: c.display_name,
+    senderName: '',
+    teamId: c.team_id,
+    mentions: [],
   }
 }

@@ -27,6 +27,20 @@ import {
 import { FileResumeStore, MemoryResumeStore, type ResumeState, type ResumeStore } from './resume-store.js'
 import { Resync } from './resync.js'
 
+/** One socket's state, shared by the handlers of its events. */
+interface Link {
+  ws: WebSocket
+  token: string | undefined
+  /** The connection id this socket asked to resume (`''` for a fresh one). */
+  resumedFrom: string
+  pingTimer: NodeJS.Timeout | undefined
+  lastPong: number
+  helloSeen: boolean
+  malformed: number
+  /** End the socket's life (an error rejects `#session`, nothing resolves it). */
+  end(err?: Error): void
+}
+
 /**
  * A live event stream.
  *
@@ -57,7 +71,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
         limits: typeof this.#opts.backfill === 'object' ? this.#opts.backfill : {},
         lastIn: channelId => this.#ledger.lastIn(channelId),
         isDelivered: post => this.#ledger.isDelivered(post),
-        deliver: raw => this.#deliver(raw, true),
+        deliver: ev => this.#emitEvent(ev),
       }),
     deliver: raw => this.#deliver(raw),
     passed: info => {
@@ -226,147 +240,166 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       skipUTF8Validation: true,
     })
     this.#ws = ws
-    const resumedFrom = this.#connectionId
-    let pingTimer: NodeJS.Timeout | undefined
-    let lastPong = Date.now()
-    let helloSeen = false
-    let malformed = 0
     return new Promise<void>((resolve, reject) => {
-      // A frame no Mattermost server sends: logged (warn once per socket, then debug) and
-      // dropped; the socket stays up, so a hostile frame costs nothing but the log line.
-      const ignore = (what: string): void => {
-        const log = malformed++ === 0 ? this.#logger.warn : this.#logger.debug
-        log.call(this.#logger, { frame: what }, 'realtime: malformed frame from the server ignored')
-        this.emit('error', new DecodeError(`Malformed WebSocket frame (${what}); ignored`))
-      }
-      const end = (err?: Error): void => {
-        clearInterval(pingTimer)
-        ws.removeAllListeners()
-        ws.on('error', () => {})
-        if (ws.readyState === 1 || ws.readyState === 0) ws.terminate()
-        this.#actions.rejectAll()
-        this.#scheduleSave(0)
-        if (err) reject(err)
-        else resolve()
+      const link: Link = {
+        ws,
+        token,
+        resumedFrom: this.#connectionId,
+        pingTimer: undefined,
+        lastPong: Date.now(),
+        helloSeen: false,
+        malformed: 0,
+        end: err => {
+          clearInterval(link.pingTimer)
+          ws.removeAllListeners()
+          ws.on('error', () => {})
+          if (ws.readyState === 1 || ws.readyState === 0) ws.terminate()
+          this.#actions.rejectAll()
+          this.#scheduleSave(0)
+          if (err) reject(err)
+          else resolve()
+        },
       }
       ws.on('unexpected-response', (_req, res) => {
         const status = res.statusCode ?? 0
         res.resume()
-        if (status === 401) {
-          end(
-            new AuthError('The server refused the WebSocket token (401). Check the token.', {
-              method: 'GET',
-              path: '/websocket',
-              status,
-              serverId: '',
-              requestId: '',
-            }),
-          )
-        } else end(new Error(`WebSocket upgrade answered ${status}`))
-      })
-      ws.on('error', err => end(err))
-      ws.on('close', () => end())
-      ws.on('open', () => {
-        this.#attempt = 0
-        this.#notOpenBecause = 'the WebSocket opened, but no valid hello arrived'
-        const liveness = (): void => {
-          if (Date.now() - lastPong > this.#opts.pingIntervalMs + this.#opts.pingTimeoutMs) {
-            this.#logger.warn({}, 'realtime link silent (no pong); reconnecting')
-            end()
-            return
-          }
-          this.#action('ping', {}, this.#opts.pingTimeoutMs).then(
-            () => {
-              lastPong = Date.now()
-            },
-            () => {},
-          )
-        }
-        pingTimer = setInterval(liveness, Math.min(this.#opts.pingIntervalMs, this.#opts.pingTimeoutMs))
-        pingTimer.unref()
-        // Probe the session: an unauthenticated socket answers FAIL → fall back to the in-band challenge.
-        const probeSent = Date.now()
-        this.#action('ping', {}, this.#opts.pingTimeoutMs).then(
-          r => {
-            lastPong = Date.now()
-            const serverTime = Number(r.data?.server_time ?? 0)
-            if (serverTime > 0) this.#ledger.learnClock(serverTime, probeSent, lastPong)
-            if (r.status === 'FAIL' && r.error?.id === 'api.web_socket_router.not_authenticated.app_error') {
-              // The upgrade was not authenticated (bad token, or a proxy stripped the header).
-              this.#client.users.me().then(
-                () =>
-                  void this.#action('authentication_challenge', { token }, this.#opts.pingTimeoutMs).catch(
-                    () => {},
-                  ),
-                err => end(err instanceof AuthError ? err : undefined),
-              )
-              return
-            }
-            if (!helloSeen && resumedFrom) this.#markOpen() // resumed: the server sends no hello
-          },
-          () => {},
+        link.end(
+          status === 401
+            ? new AuthError('The server refused the WebSocket token (401). Check the token.', {
+                method: 'GET',
+                path: '/websocket',
+                status,
+                serverId: '',
+                requestId: '',
+              })
+            : new Error(`WebSocket upgrade answered ${status}`),
         )
       })
-      ws.on('message', (buf: Buffer, isBinary: boolean) => {
-        lastPong = Date.now()
-        // Mattermost sends JSON text frames only (server/channels/app/platform/web_conn.go).
-        if (isBinary) return ignore('binary')
-        let parsed: unknown
-        try {
-          parsed = JSON.parse(buf.toString())
-        } catch {
-          return ignore('not JSON')
-        }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-          return ignore(parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed)
-        const msg = parsed as RawWebSocketEvent & RawWebSocketResponse
-        if (msg.seq_reply !== undefined && msg.event === undefined) {
-          this.#actions.settle(msg)
-          return
-        }
-        if (typeof msg.event !== 'string') return ignore('no event and no seq_reply')
-        // Every event of a connection carries its sequence number, hello included (seq 0).
-        if (!Number.isSafeInteger(msg.seq) || msg.seq < 0) return ignore(`${msg.event} without a valid seq`)
-        if (msg.event === 'hello') {
-          helloSeen = true
-          const newId = String(msg.data?.connection_id ?? '')
-          const lost = !!resumedFrom && newId !== resumedFrom
-          this.#ledger.baselineIfEmpty()
-          const hadHistory = this.#ledger.lastPostAt > 0
-          // A lost resume means missed events (warn); a resumed reconnect is worth an info line.
-          const log = lost ? this.#logger.warn : resumedFrom ? this.#logger.info : this.#logger.debug
-          log(
-            { connectionId: newId, resumedFrom, lost, nextSeq: this.#nextSeq },
-            lost
-              ? 'realtime resume lost: the server started a new connection; resyncing over REST'
-              : resumedFrom
-                ? 'realtime reconnected and resumed'
-                : 'realtime hello',
-          )
-          this.#connectionId = newId
-          this.#serverVersion = String(msg.data?.server_version ?? '')
-          this.#nextSeq = msg.seq + 1
-          this.#deliver(msg)
-          this.#markOpen()
-          if (lost && hadHistory && this.#opts.backfill !== false) this.#resync.start()
-          return
-        }
-        if (msg.seq !== this.#nextSeq) {
-          this.#logger.warn(
-            { expected: this.#nextSeq, got: msg.seq },
-            'realtime sequence gap; reconnecting to resume',
-          )
-          end()
-          return
-        }
-        this.#nextSeq = msg.seq + 1
-        if (!helloSeen) this.#markOpen()
-        // Live events wait until the backfill has delivered the older posts (order per channel).
-        if (this.#resync.active) this.#resync.hold(msg)
-        else this.#deliver(msg)
-        this.#scheduleSave(1000)
-      })
+      ws.on('error', err => link.end(err))
+      ws.on('close', () => link.end())
+      ws.on('open', () => this.#onOpen(link))
+      ws.on('message', (buf: Buffer, isBinary: boolean) => this.#onFrame(link, buf, isBinary))
     })
+  }
+
+  /** The socket is open: start the liveness pings and probe whether the upgrade authenticated. */
+  #onOpen(link: Link): void {
+    this.#attempt = 0
+    this.#notOpenBecause = 'the WebSocket opened, but no valid hello arrived'
+    const liveness = (): void => {
+      if (Date.now() - link.lastPong > this.#opts.pingIntervalMs + this.#opts.pingTimeoutMs) {
+        this.#logger.warn({}, 'realtime link silent (no pong); reconnecting')
+        link.end()
+        return
+      }
+      this.#action('ping', {}, this.#opts.pingTimeoutMs).then(
+        () => {
+          link.lastPong = Date.now()
+        },
+        () => {},
+      )
+    }
+    link.pingTimer = setInterval(liveness, Math.min(this.#opts.pingIntervalMs, this.#opts.pingTimeoutMs))
+    link.pingTimer.unref()
+    // Probe the session: an unauthenticated socket answers FAIL → fall back to the in-band challenge.
+    const probeSent = Date.now()
+    this.#action('ping', {}, this.#opts.pingTimeoutMs).then(
+      r => {
+        link.lastPong = Date.now()
+        const serverTime = Number(r.data?.server_time ?? 0)
+        if (serverTime > 0) this.#ledger.learnClock(serverTime, probeSent, link.lastPong)
+        if (r.status === 'FAIL' && r.error?.id === 'api.web_socket_router.not_authenticated.app_error') {
+          // The upgrade was not authenticated (bad token, or a proxy stripped the header).
+          this.#client.users.me().then(
+            () =>
+              void this.#action(
+                'authentication_challenge',
+                { token: link.token },
+                this.#opts.pingTimeoutMs,
+              ).catch(() => {}),
+            err => link.end(err instanceof AuthError ? err : undefined),
+          )
+          return
+        }
+        if (!link.helloSeen && link.resumedFrom) this.#markOpen() // resumed: the server sends no hello
+      },
+      () => {},
+    )
+  }
+
+  /**
+   * A frame no Mattermost server sends: logged (warn once per socket, then debug) and dropped;
+   * the socket stays up, so a hostile frame costs nothing but the log line.
+   */
+  #ignore(link: Link, what: string): void {
+    const log = link.malformed++ === 0 ? this.#logger.warn : this.#logger.debug
+    log.call(this.#logger, { frame: what }, 'realtime: malformed frame from the server ignored')
+    this.emit('error', new DecodeError(`Malformed WebSocket frame (${what}); ignored`))
+  }
+
+  /** One frame: an action's reply, the hello, or the next event in sequence. */
+  #onFrame(link: Link, buf: Buffer, isBinary: boolean): void {
+    link.lastPong = Date.now()
+    // Mattermost sends JSON text frames only (server/channels/app/platform/web_conn.go).
+    if (isBinary) return this.#ignore(link, 'binary')
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(buf.toString())
+    } catch {
+      return this.#ignore(link, 'not JSON')
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return this.#ignore(link, parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed)
+    const msg = parsed as RawWebSocketEvent & RawWebSocketResponse
+    if (msg.seq_reply !== undefined && msg.event === undefined) {
+      this.#actions.settle(msg)
+      return
+    }
+    if (typeof msg.event !== 'string') return this.#ignore(link, 'no event and no seq_reply')
+    // Every event of a connection carries its sequence number, hello included (seq 0).
+    if (!Number.isSafeInteger(msg.seq) || msg.seq < 0)
+      return this.#ignore(link, `${msg.event} without a valid seq`)
+    if (msg.event === 'hello') return this.#onHello(link, msg)
+    if (msg.seq !== this.#nextSeq) {
+      this.#logger.warn(
+        { expected: this.#nextSeq, got: msg.seq },
+        'realtime sequence gap; reconnecting to resume',
+      )
+      link.end()
+      return
+    }
+    this.#nextSeq = msg.seq + 1
+    if (!link.helloSeen) this.#markOpen()
+    // Live events wait until the backfill has delivered the older posts (order per channel).
+    if (this.#resync.active) this.#resync.hold(msg)
+    else this.#deliver(msg)
+    this.#scheduleSave(1000)
+  }
+
+  /** A hello: a new connection (the resume was lost when its id is not the one we asked for). */
+  #onHello(link: Link, msg: RawWebSocketEvent): void {
+    link.helloSeen = true
+    const newId = String(msg.data?.connection_id ?? '')
+    const { resumedFrom } = link
+    const lost = !!resumedFrom && newId !== resumedFrom
+    this.#ledger.baselineIfEmpty()
+    const hadHistory = this.#ledger.lastPostAt > 0
+    // A lost resume means missed events (warn); a resumed reconnect is worth an info line.
+    const log = lost ? this.#logger.warn : resumedFrom ? this.#logger.info : this.#logger.debug
+    log(
+      { connectionId: newId, resumedFrom, lost, nextSeq: this.#nextSeq },
+      lost
+        ? 'realtime resume lost: the server started a new connection; resyncing over REST'
+        : resumedFrom
+          ? 'realtime reconnected and resumed'
+          : 'realtime hello',
+    )
+    this.#connectionId = newId
+    this.#serverVersion = String(msg.data?.server_version ?? '')
+    this.#nextSeq = msg.seq + 1
+    this.#deliver(msg)
+    this.#markOpen()
+    if (lost && hadHistory && this.#opts.backfill !== false) this.#resync.start()
   }
 
   #markOpen(): void {
@@ -375,7 +408,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     this.#ready = undefined
   }
 
-  #deliver(raw: RawWebSocketEvent, replayed = false): void {
+  /** Decode a live frame and hand it to listeners. */
+  #deliver(raw: RawWebSocketEvent): void {
     let ev: RealtimeEvent
     try {
       ev = decodeEvent(raw)
@@ -383,8 +417,12 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
       this.emit('error', err as Error)
       return
     }
-    if (replayed) ev.replayed = true
-    if (ev.event === 'posted' && !this.#ledger.admit((ev as PostedEvent).post, replayed)) return
+    this.#emitEvent(ev)
+  }
+
+  /** Hand a typed event (live, or rebuilt by the backfill) to listeners, once per post. */
+  #emitEvent(ev: RealtimeEvent): void {
+    if (ev.event === 'posted' && !this.#ledger.admit((ev as PostedEvent).post, ev.replayed === true)) return
     this.emit(ev.event as 'event', ev as never)
     this.emit('event', ev)
     this.#events.push(ev)

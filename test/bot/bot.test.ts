@@ -114,6 +114,7 @@ beforeAll(async () => {
     throw new Error('kaboom')
   })
   bot.message('send-by-name', ctx => ctx.send('Town Square', 'sent by display name'))
+  bot.message('send-by-at', ctx => ctx.send('@alice', 'sent to @alice'))
   bot.message('dm-me', ctx => ctx.dm('alice', 'a private word'))
   bot.catch(err => void errors.push(`${err.code} ${err.ctx.kind}: ${(err.error as Error).message}`))
   bot.command(
@@ -301,6 +302,9 @@ describe('messages', () => {
     await alice.posts.create({ channel_id: room(), message: 'dm-me' })
     const dm = await alice.channels.direct(emu.seed.users.alice.id, botId())
     expect(await sees(p => p.message === 'a private word')).toMatchObject({ channel_id: dm.id })
+    // One resolver with the CLI: '@user' is the direct channel with that user.
+    await alice.posts.create({ channel_id: room(), message: 'send-by-at' })
+    expect(await sees(p => p.message === 'sent to @alice')).toMatchObject({ channel_id: dm.id })
   })
 
   it('welcomes users added to a channel (typed realtime events)', async () => {

@@ -53,6 +53,8 @@ describe('cli', () => {
       .map(l => JSON.parse(l) as { data: { post: { message: string } } })
     expect(got.map(e => e.data.post.message)).toEqual(['hello cli', 'from stdin'])
     expect((await run(...as('bot'), 'send', '@alice', 'psst')).code).toBe(0)
+    // The bot's resolver: a channel name in any case, as ctx.send takes it
+    expect((await run(...as('bot'), 'send', 'TOWN-SQUARE', 'shouted')).code).toBe(0)
     expect((await run(...as('bot'), 'send', 'no-such-channel', 'x')).code).toBe(4)
   })
   it('commands and webhooks', async () => {
