@@ -19,9 +19,17 @@ import { RealtimeClosedError } from '../realtime/options.js'
 import type { RealtimeClient } from '../realtime/realtime.js'
 import type { PostAction, PostActionOption, User } from '../types/index.js'
 import { commandHelp, commandsHelp } from './args.js'
+import type { Cluster, ClusterOptions } from './cluster/cluster.js'
+import { eventIdentity } from './cluster/event-identity.js'
 import type { Middleware } from './compose.js'
 import { BotError, Composer, defaultCatch } from './composer.js'
-import { type AnyContext, type BotRuntime, type ButtonOptions, buildAction } from './contexts/base.js'
+import {
+  type AnyContext,
+  type BotRuntime,
+  type ButtonOptions,
+  buildAction,
+  IDEMPOTENCY,
+} from './contexts/base.js'
 import { EventContext } from './contexts/event.js'
 import { JobContext } from './contexts/job.js'
 import { MessageContext } from './contexts/message.js'
@@ -41,7 +49,7 @@ import {
   withTyping,
 } from './receive.js'
 import type { CronOptions } from './schedule.js'
-import { Sessions } from './session.js'
+import { type LoadedSession, Sessions } from './session.js'
 
 /**
  * How long a dialog's signed state is accepted after the dialog opened: long enough for a person
@@ -73,6 +81,7 @@ export class Bot extends Composer<AnyContext> {
   #catch: (err: BotError) => unknown
   #me: User | undefined
   #rt: RealtimeClient | undefined
+  #cluster: Cluster | undefined
   #receiver: Receiver | undefined
   #server: { url: string; close(): Promise<void> } | undefined
   #publicUrl = ''
@@ -123,10 +132,17 @@ export class Bot extends Composer<AnyContext> {
       urls: () => this.#urls(),
       resolveChannel: n => this.#directory.channel(n),
       resolveUser: n => this.#directory.user(n),
-      waitForReply: w =>
-        this.#stopped
-          ? Promise.reject(new MatterkitError('MK_ERR_ABORTED', 'The bot is stopping.'))
-          : this.#conversations.wait(w),
+      waitForReply: w => {
+        if (this.#stopped) return Promise.reject(new MatterkitError('MK_ERR_ABORTED', 'The bot is stopping.'))
+        const cluster = this.#cluster
+        if (!cluster) return this.#conversations.wait(w)
+        // Follow-ups from this user here are routed to this replica while it waits.
+        const route = `${w.channelId}:${w.userId}`
+        const routed = cluster.route(route, w.timeoutMs)
+        return routed
+          .then(() => this.#conversations.wait(w))
+          .finally(() => void cluster.route(route, undefined))
+      },
       // The socket is what the webapp uses (`user_typing`); REST costs a request and a rate-limit slot.
       typing: async (channelId, parentId) => {
         if (this.#rt?.state === 'open') {
@@ -200,6 +216,10 @@ export class Bot extends Composer<AnyContext> {
       dispatch: (ev, { acked }) => this.#dispatch(ev, acked),
       ackTimeoutMs: this.#ackMs,
       logger: this.#log,
+      probes: {
+        ready: () => this.#notReady(),
+        metrics: () => this.#cluster?.metrics.text() ?? '',
+      },
     })
     return this.#receiver
   }
@@ -314,8 +334,9 @@ export class Bot extends Composer<AnyContext> {
 
   /** Run the middleware tree on a context (jobs: then `final`): sessions, errors to `catch`. */
   async #handle(ctx: AnyContext, final?: (ctx: AnyContext) => Promise<void>): Promise<void> {
+    let session: LoadedSession | undefined
     try {
-      const session = this.#sessions ? await this.#sessions.load(ctx) : undefined
+      session = this.#sessions ? await this.#sessions.load(ctx) : undefined
       this.#chain ??= this.middleware()
       await this.#chain(ctx, () => (final ? final(ctx) : this.#fallback(ctx)))
       if (session) await this.#sessions?.save(ctx, session)
@@ -326,6 +347,8 @@ export class Bot extends Composer<AnyContext> {
       } catch (e) {
         this.#log.error({ err: e }, 'bot.catch() handler threw')
       }
+    } finally {
+      await session?.release?.().catch(err => this.#log.warn({ err }, 'could not release the session lock'))
     }
   }
 
@@ -349,18 +372,82 @@ export class Bot extends Composer<AnyContext> {
       this.#filter.noteOwnPost(p.channel_id)
       return
     }
-    if (this.#conversations.answer(p)) return
-    if (this.#filter.acceptPost(ev, me) !== undefined) return
-    const ctx = new MessageContext(this.#runtime, ev)
-    this.#queue.push(p.root_id || p.channel_id, () =>
-      this.#opts.typingIndicator === false ? this.#handle(ctx) : withTyping(ctx, () => this.#handle(ctx)),
-    )
+    const handle = async (identity?: string): Promise<void> => {
+      if (this.#conversations.answer(p)) return
+      if (this.#filter.acceptPost(ev, me) !== undefined) return
+      const ctx = new MessageContext(this.#runtime, ev)
+      if (identity) ctx[IDEMPOTENCY] = { key: identity, posts: 0 }
+      await (this.#opts.typingIndicator === false
+        ? this.#handle(ctx)
+        : withTyping(ctx, () => this.#handle(ctx)))
+    }
+    const queueKey = p.root_id || p.channel_id
+    if (!this.#cluster) {
+      if (this.#conversations.answer(p)) return
+      if (this.#filter.acceptPost(ev, me) !== undefined) return
+      this.#queue.push(queueKey, () => handle())
+      return
+    }
+    this.#claimed(queueKey, eventIdentity(ev), handle, `${p.channel_id}:${p.user_id}`)
   }
 
   #onEvent(ev: RealtimeEvent): void {
     if (this.#stopped || ev.event === 'posted' || ev.event === 'hello') return
     const ctx = new EventContext(this.#runtime, ev)
-    this.#queue.push(ctx.channelId || `event:${ev.event}`, () => this.#handle(ctx))
+    const queueKey = ctx.channelId || `event:${ev.event}`
+    if (!this.#cluster) this.#queue.push(queueKey, () => this.#handle(ctx))
+    else this.#claimed(queueKey, eventIdentity(ev), () => this.#handle(ctx))
+  }
+
+  /** Cluster mode: claim the event in its queue's turn, run it if won, look again if another replica holds it. */
+  #claimed(
+    queueKey: string,
+    identity: string,
+    run: (identity: string) => Promise<void>,
+    waitKey?: string,
+  ): void {
+    const cluster = this.#cluster as Cluster
+    cluster.metrics.received++
+    const requeue = (again: () => Promise<void>): void => {
+      if (!this.#stopped) this.#queue.push(queueKey, again)
+    }
+    this.#queue.push(queueKey, () => cluster.handle(identity, () => run(identity), requeue, waitKey))
+  }
+
+  /** Why this replica should not get traffic (`/readyz`): empty when ready. */
+  async #notReady(): Promise<string[]> {
+    const why: string[] = []
+    if (this.#stopped) why.push('not started')
+    else if (this.#rt?.state !== 'open') why.push(`realtime ${this.#rt?.state ?? 'not connected'}`)
+    if (this.#cluster?.draining) why.push('draining')
+    if (this.#cluster) await this.#cluster.store.ping().catch(() => why.push('Redis unreachable'))
+    return why
+  }
+
+  /** Connect the cluster store (after login: keys are per bot user) and share jobs and sessions. */
+  async #startCluster(options: ClusterOptions): Promise<void> {
+    const [{ Cluster }, { RedisClusterStore }] = await Promise.all([
+      import('./cluster/cluster.js'),
+      import('./cluster/redis-store.js'),
+    ])
+    const me = this.#me as User
+    const prefix = `mk:${options.prefix ? `${options.prefix}:` : ''}${me.id}:`
+    let cluster: Cluster | undefined
+    const store = await RedisClusterStore.connect(options.redis, prefix, {
+      onState: (up, err) => cluster?.storeState(up, err),
+    })
+    cluster = new Cluster({ store, log: this.#log, leaseMs: options.leaseMs, keepMs: options.keepMs })
+    await cluster.start()
+    const c = cluster
+    this.#cluster = c
+    this.#jobs.claim = async (job, tick, ttl) => {
+      const won = await c.claimTick(job, tick, ttl)
+      if (won) c.metrics.jobRuns++
+      return won
+    }
+    if (this.#sessions && !this.#sessions.hasOwnStorage) this.#sessions.useStorage(c.sessionStorage())
+    this.client.on('rateLimited', () => c.metrics.rateLimitPauses++)
+    this.#log.info({ replica: c.replica, redis: store.toString() }, 'cluster mode: claiming events in Redis')
   }
 
   /**
@@ -391,10 +478,19 @@ export class Bot extends Composer<AnyContext> {
     this.#me = await this.client.login()
     this.#stopped = false
     this.#chain = undefined
+    if (this.#opts.cluster) {
+      try {
+        await this.#startCluster(this.#opts.cluster)
+      } catch (err) {
+        this.#stopped = true
+        await this.client.close()
+        throw err
+      }
+    }
     const allowed = this.#opts.allowedUsers
     if (allowed && allowed !== '*')
       this.#filter.setAllowedUsers(allowed, await this.#directory.userIds(allowed, this.#log))
-    if (opts.listen ?? (this.usesHttp || opts.port !== undefined)) {
+    if (opts.listen ?? (this.usesHttp || opts.port !== undefined || !!this.#cluster)) {
       this.#server = await this.receiver.listen(opts.port ?? 0, opts.host ?? '127.0.0.1')
       this.#publicUrl = opts.publicUrl ?? this.#server.url
     } else if (opts.publicUrl) this.#publicUrl = opts.publicUrl
@@ -404,20 +500,33 @@ export class Bot extends Composer<AnyContext> {
         { receiver: this.#publicUrl, commands: [...this.commands.keys()] },
         `not registering slash commands: without publicUrl they would point at ${this.#publicUrl}, which the server at ${this.client.url.base} cannot reach; pass start({ publicUrl, port }) or register them by hand (bot.urls.command)`,
       )
-    else if (register)
-      await registerCommands({
-        client: this.client,
-        teams: await this.#directory.teams(),
-        commands: this.commands,
-        url: this.#urls().command,
-        me: this.me.id,
-        log: this.#log,
-        learn: token => this.addToken('command', token),
-      })
+    else if (register) {
+      const registration = async (): Promise<void> =>
+        registerCommands({
+          client: this.client,
+          teams: await this.#directory.teams(),
+          commands: this.commands,
+          url: this.#urls().command,
+          me: this.me.id,
+          log: this.#log,
+          learn: token => this.addToken('command', token),
+        })
+      // Replicas starting together: one creates the commands, the others then find them and learn the tokens.
+      await (this.#cluster ? this.#cluster.withLock('commands', registration) : registration())
+    }
     const rt = this.client.realtime()
     this.#rt = rt
     rt.on('posted', ev => this.#onPosted(ev))
     rt.on('event', ev => this.#onEvent(ev))
+    const metrics = this.#cluster?.metrics
+    if (metrics) {
+      rt.on('state', st => {
+        if (st === 'reconnecting') metrics.reconnects++
+      })
+      rt.on('resynced', info => {
+        metrics.backfilled += info.posts
+      })
+    }
     await rt.connect()
     this.#jobs.start()
     this.#log.info(
@@ -433,6 +542,8 @@ export class Bot extends Composer<AnyContext> {
   async stop(opts: { timeout?: number | string } = {}): Promise<StopResult> {
     if (this.#stopped) return { drained: true, pending: 0 }
     this.#stopped = true
+    // Stop claiming first: events this replica has not claimed are left to the others.
+    this.#cluster?.drain()
     this.#jobs.stop()
     await this.#rt?.close()
     this.#conversations.cancelAll('The bot stopped while waiting for a reply.')
@@ -446,6 +557,9 @@ export class Bot extends Composer<AnyContext> {
     await this.#server?.close()
     this.#server = undefined
     this.#publicUrl = ''
+    await this.#cluster?.close()
+    this.#cluster = undefined
+    this.#jobs.claim = undefined
     await this.client.close()
     return result
   }

@@ -11,11 +11,19 @@ import { type CronOptions, parseCron, runAt } from './schedule.js'
 /** How a job's run reaches the bot (its context and middleware). */
 export type JobRunner = (schedule: string) => Promise<void>
 
+/** In cluster mode: whether this replica runs tick `tick` of job `job` (one replica per tick). */
+export type TickClaim = (job: string, tick: number, ttlMs: number) => Promise<boolean>
+
 /** Scheduled jobs, started and stopped with the bot. */
 export class Jobs {
   #jobs: Array<{ start(): void; stop(): void }> = []
   #log: Logger
   #stopped: () => boolean
+  /**
+   * Set in cluster mode. Ticks are then aligned to the wall clock (every `interval` since the
+   * epoch), so every replica's timer names the same tick, and one claim per tick picks the runner.
+   */
+  claim: TickClaim | undefined
 
   constructor(log: Logger, stopped: () => boolean) {
     this.#log = log
@@ -28,13 +36,26 @@ export class Jobs {
     if (ms < 10)
       throw new MatterkitError('MK_ERR_INVALID_ARGUMENT', `every(${interval}): use at least 10 ms.`)
     let timer: NodeJS.Timeout | undefined
+    const name = `every:${this.#jobs.length}:${ms}`
     const tick = this.#guard(String(interval), run)
+    const aligned = (): void => {
+      const now = Date.now()
+      const at = (Math.floor(now / ms) + 1) * ms
+      timer = setTimeout(() => {
+        this.#claimed(name, at / ms, ms, tick)
+        aligned()
+      }, at - now)
+    }
     this.#jobs.push({
       // Not unref'd: a bot with only jobs must stay up while started; stop() clears it.
       start: () => {
-        timer = setInterval(tick, ms)
+        if (this.claim) aligned()
+        else timer = setInterval(tick, ms)
       },
-      stop: () => clearInterval(timer),
+      stop: () => {
+        clearInterval(timer)
+        clearTimeout(timer)
+      },
     })
   }
 
@@ -42,10 +63,13 @@ export class Jobs {
   cron(expression: string, run: JobRunner, options: CronOptions = {}): void {
     const cron = parseCron(expression, options)
     const tick = this.#guard(expression, run)
+    const name = `cron:${this.#jobs.length}:${expression}`
     let cancel = (): void => {}
     const arm = (): void => {
-      cancel = runAt(cron.next(new Date()), () => {
-        tick()
+      const at = cron.next(new Date())
+      cancel = runAt(at, () => {
+        if (this.claim) this.#claimed(name, at.getTime(), 60_000, tick)
+        else tick()
         arm()
       })
     }
@@ -58,6 +82,17 @@ export class Jobs {
 
   stop(): void {
     for (const j of this.#jobs) j.stop()
+  }
+
+  /** Run the tick if this replica claims it (the claim outlives any clock skew between replicas). */
+  #claimed(name: string, tickId: number, periodMs: number, tick: () => void): void {
+    if (this.#stopped() || !this.claim) return
+    this.claim(name, tickId, Math.max(2 * periodMs, 60_000)).then(
+      won => {
+        if (won) tick()
+      },
+      err => this.#log.warn({ err, job: name }, 'job tick not run: the cluster store did not answer'),
+    )
   }
 
   #guard(schedule: string, run: JobRunner): () => void {

@@ -2,9 +2,11 @@
  * The options of `Bot`, `bot.start()` and what `bot.stop()` reports.
  * @module
  */
+
 import type { ClientOptions } from '../client/client.js'
 import { ConfigError } from '../core/errors.js'
 import { consoleLogger, parseLogLevel } from '../core/logger.js'
+import type { ClusterOptions } from './cluster/cluster.js'
 import type { AnyContext } from './contexts/base.js'
 import type { FilterOptions } from './filters.js'
 import type { SessionData, SessionStorage } from './session.js'
@@ -40,7 +42,7 @@ export interface SessionOptions {
 export interface BotOptions extends Omit<ClientOptions, 'login'>, FilterOptions {
   /** One team (name or id): slash commands are registered there only, channel names are looked up there. Default: all the bot's teams. */
   team?: string
-  /** HMAC key (≥ 16 chars) for button context and dialog state (default: random per process, so buttons stop working after a restart). */
+  /** HMAC key (≥ 16 chars) for button context and dialog state (default: derived from the token, so every replica and restart verifies what another signed). */
   signingSecret?: string
   /** `reply` to a root post answers in a thread under it (default true); false answers at the channel root. A reply inside a thread always stays in it; DMs are answered at the root. */
   threadReplies?: boolean
@@ -50,6 +52,11 @@ export interface BotOptions extends Omit<ClientOptions, 'login'>, FilterOptions 
   typingIndicator?: boolean
   /** Enable `ctx.session`. */
   session?: SessionOptions
+  /**
+   * Run on several replicas: each event is handled by one, each job tick runs once, sessions and
+   * conversation waits are shared (docs/cluster.md). Env: `MATTERKIT_REDIS_URL`.
+   */
+  cluster?: ClusterOptions
   /** Tokens of slash commands registered outside the bot (e.g. by an admin in the System Console). */
   commandTokens?: string[]
   /** Tokens of outgoing webhooks pointing at this bot. */
@@ -133,6 +140,7 @@ export function optionsFromEnv(
     ...(channels ? { channels } : {}),
     ...(env.MATTERMOST_TEAM ? { team: env.MATTERMOST_TEAM } : {}),
     ...(env.MATTERKIT_MENTION_ONLY === 'true' ? { mentionOnly: true } : {}),
+    ...(env.MATTERKIT_REDIS_URL ? { cluster: { redis: env.MATTERKIT_REDIS_URL } } : {}),
     ...overrides,
     url,
     token,

@@ -37,6 +37,12 @@ export interface SessionStorage {
   get(key: string): Promise<unknown>
   set(key: string, value: unknown, ttlMs?: number): Promise<void>
   delete(key: string): Promise<void>
+  /**
+   * Optional, for storages shared by several processes: take the key's lock before it is read
+   * and resolve with its release, called after the write. Without it, two processes updating one
+   * session at once can lose an update. The cluster mode's storage has it.
+   */
+  lock?(key: string): Promise<() => Promise<void>>
 }
 
 interface Entry {
@@ -141,6 +147,8 @@ export class FileStorage extends MemoryStorage {
 export interface LoadedSession {
   key: string
   before: string
+  /** The storage's lock on the key, released after the save (or when a handler threw). */
+  release?: () => Promise<void>
 }
 
 /** Options the session manager needs (see `SessionOptions` of the bot). @internal */
@@ -174,13 +182,23 @@ interface SessionCtx {
  * ```
  */
 export class Sessions {
-  readonly #storage: SessionStorage
+  #storage: SessionStorage
   readonly #ttlMs: number | undefined
   readonly #o: ManagerOptions
   constructor(options: ManagerOptions) {
     this.#o = options
     this.#storage = options.storage ?? new MemoryStorage()
     this.#ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl)
+  }
+
+  /** Whether the user chose the storage (cluster mode then leaves it alone). */
+  get hasOwnStorage(): boolean {
+    return this.#o.storage !== undefined
+  }
+
+  /** Switch to a shared storage (cluster mode, at start). */
+  useStorage(storage: SessionStorage): void {
+    this.#storage = storage
   }
 
   /** The storage key of a context's session, or `undefined` when the scope does not apply. */
@@ -198,9 +216,20 @@ export class Sessions {
     slot.enabled = true
     const key = this.key(ctx)
     if (!key) return undefined
-    const stored = (await this.#storage.get(key)) as SessionData | undefined
+    const release = await this.#storage.lock?.(key)
+    let stored: SessionData | undefined
+    try {
+      stored = (await this.#storage.get(key)) as SessionData | undefined
+    } catch (err) {
+      await release?.()
+      throw err
+    }
     slot.data = stored ?? this.#o.initial?.() ?? {}
-    return { key, before: stored === undefined ? '' : JSON.stringify(stored) }
+    return {
+      key,
+      before: stored === undefined ? '' : JSON.stringify(stored),
+      ...(release ? { release } : {}),
+    }
   }
 
   async save(ctx: SessionCtx, loaded: LoadedSession): Promise<void> {

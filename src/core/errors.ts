@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'MK_ERR_INVALID_ARGUMENT'
   | 'MK_ERR_PROTOCOL'
   | 'MK_ERR_DECODE'
+  | 'MK_ERR_CLUSTER'
   /** The emulator's `CorruptStateError` (src/emulator cannot import this union, so it spells the code itself). */
   | 'MK_ERR_CORRUPT_STATE'
   | 'MK_ERR_REALTIME_CLOSED'

@@ -68,6 +68,12 @@ export interface ReceiverOptions {
   ): Promise<ReceiverReply | undefined | void>
   /** Logger (records are redacted; received tokens are never logged). */
   logger?: Logger
+  /**
+   * Operations probes at the root of the port, for a load balancer or Kubernetes:
+   * `GET /healthz` (the process answers), `GET /readyz` (200, or 503 listing what `ready()`
+   * reports), `GET /metrics` (the Prometheus text `metrics()` returns).
+   */
+  probes?: { ready(): Promise<string[]>; metrics(): string }
 }
 
 /**

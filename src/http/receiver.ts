@@ -147,6 +147,21 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   async function route(req: ReceiverRequest): Promise<ReceiverResponse> {
     const url = new URL(req.url || '/', 'http://receiver')
+    const probes = options.probes
+    if (probes && req.method.toUpperCase() === 'GET') {
+      const text = (status: number, body: string, type = 'text/plain; charset=utf-8'): ReceiverResponse => ({
+        status,
+        headers: { 'content-type': type, 'cache-control': 'no-store' },
+        body,
+      })
+      if (url.pathname === '/healthz') return text(200, 'ok\n')
+      if (url.pathname === '/readyz') {
+        const why = await probes.ready().catch((err: Error) => [`probe failed: ${err.message}`])
+        return why.length ? text(503, `not ready: ${why.join('; ')}\n`) : text(200, 'ready\n')
+      }
+      if (url.pathname === '/metrics')
+        return text(200, probes.metrics(), 'text/plain; version=0.0.4; charset=utf-8')
+    }
     const name = url.pathname.startsWith(`${base}/`)
       ? url.pathname.slice(base.length + 1).replace(/\/+$/, '')
       : ''

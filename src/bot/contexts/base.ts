@@ -5,6 +5,7 @@
  * @module
  */
 
+import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { CreatePost, UploadFile } from '../../client/resources-posts.js'
 import { ArgumentError, MatterkitError } from '../../core/errors.js'
@@ -131,6 +132,13 @@ export const asPost = (m: Message): Omit<CreatePost, 'channel_id'> =>
 /** Trigger ids live 30 s from the moment Mattermost made them; keep a margin for transit. */
 const TRIGGER_LIFETIME_MS = 29_000
 
+/**
+ * @internal The identity of the event being handled, in cluster mode: the bot's posts then carry a
+ * `pending_post_id` derived from it, so a replica taking the event over makes the server drop a
+ * second copy of a post the first replica already made.
+ */
+export const IDEMPOTENCY: unique symbol = Symbol('matterkit.idempotency')
+
 /** @internal Session slot, filled by the bot's session middleware. */
 export const SESSION: unique symbol = Symbol('matterkit.session')
 
@@ -160,6 +168,8 @@ export abstract class Context {
   /** @internal */
   protected readonly rt: BotRuntime;
   /** @internal */
+  /** @internal */
+  [IDEMPOTENCY]: { key: string; posts: number } | undefined;
   [SESSION]: { data: SessionData | undefined; enabled: boolean; cleared: boolean } = {
     data: undefined,
     enabled: false,
@@ -288,18 +298,31 @@ export abstract class Context {
     const bound = { ...body, props: bindActions(this.rt, body.props, { channelId: body.channel_id }) }
     if (bound.props === undefined) delete bound.props
     const parts = splitMessage(body.message ?? '')
-    if (parts.length <= 1) return this.client.posts.create(bound)
+    if (parts.length <= 1) return this.client.posts.create(this.#idempotent(bound))
     let last: Post | undefined
     for (const [i, message] of parts.entries()) {
       const final = i === parts.length - 1
       // Attachments and files go with the last part, so they follow the whole text.
       last = await this.client.posts.create(
-        final
-          ? { ...bound, message }
-          : { channel_id: bound.channel_id, message, ...(bound.root_id ? { root_id: bound.root_id } : {}) },
+        this.#idempotent(
+          final
+            ? { ...bound, message }
+            : { channel_id: bound.channel_id, message, ...(bound.root_id ? { root_id: bound.root_id } : {}) },
+        ),
       )
     }
     return last as Post
+  }
+
+  /** In cluster mode: the nth post of this event gets the same `pending_post_id` on any replica. */
+  #idempotent(body: CreatePost): CreatePost {
+    const idem = this[IDEMPOTENCY]
+    if (!idem || body.pending_post_id) return body
+    const h = createHash('sha1')
+      .update(`${idem.key}#${idem.posts++}`)
+      .digest('base64url')
+      .slice(0, 20)
+    return { ...body, pending_post_id: `${this.me.id}:${h}` }
   }
 
   /**

@@ -1,0 +1,201 @@
+/**
+ * Cluster mode over real parts: the emulator, a redis-server and bot replicas as OS processes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Emulator, startEmulator } from '../../../src/emulator/index.js'
+import { Bot, Client, type Post } from '../../../src/index.js'
+import { type RedisServer, type Replica, startRedis, startReplica } from './services.js'
+
+let emu: Emulator
+let redis: RedisServer
+let alice: Client
+const replicas: Replica[] = []
+
+beforeAll(async () => {
+  ;[emu, redis] = await Promise.all([startEmulator(), startRedis()])
+  alice = new Client({ url: emu.url, token: emu.seed.users.alice.token })
+}, 30_000)
+afterAll(async () => {
+  await Promise.all(replicas.map(r => r.stop('SIGKILL')))
+  await redis?.stop()
+  await alice?.close()
+  await emu?.stop()
+})
+
+/** A fresh channel with alice and the bot in it. */
+async function room(name: string): Promise<string> {
+  const c = await alice.channels.create({
+    team_id: emu.seed.team.id,
+    name: `${name}-${Date.now().toString(36)}`,
+    display_name: name,
+    type: 'O',
+  })
+  await alice.channels.addMember(c.id, emu.seed.users.bot.id)
+  return c.id
+}
+
+async function posts(channelId: string): Promise<Post[]> {
+  const all: Post[] = []
+  for await (const p of alice.posts.iterateChannel(channelId)) all.push(p)
+  return all
+}
+
+/** Poll `check` until it returns true (or fail with what it last saw). */
+async function until(
+  check: () => Promise<boolean>,
+  what: string | (() => string),
+  ms = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
+    await new Promise(r => setTimeout(r, 200))
+  }
+}
+
+const answers = (list: Post[]): Map<string, string[]> => {
+  const by = new Map<string, string[]>()
+  for (const p of list) {
+    const m = /^a (\d+) by (\d+)$/.exec(p.message)
+    if (m) by.set(m[1]!, [...(by.get(m[1]!) ?? []), m[2]!])
+  }
+  return by
+}
+
+async function replicasUp(n: number, env: Record<string, string> = {}): Promise<Replica[]> {
+  const started = await Promise.all(
+    Array.from({ length: n }, () =>
+      startReplica({ MM_URL: emu.url, MM_TOKEN: emu.seed.users.bot.token, REDIS_URL: redis.url, ...env }),
+    ),
+  )
+  replicas.push(...started)
+  return started
+}
+
+async function allStop(list: Replica[]): Promise<void> {
+  await Promise.all(list.map(r => r.stop()))
+}
+
+describe('cluster mode', () => {
+  it('3 replicas: each post is answered exactly once, by more than one replica', async () => {
+    const group = await replicasUp(3, { DELAY_MS: '20' })
+    const ch = await room('three')
+    const N = 300
+    for (let i = 0; i < N; i++) await alice.posts.create({ channel_id: ch, message: `q ${i}` })
+    await until(async () => answers(await posts(ch)).size === N, `${N} answers`)
+    const by = answers(await posts(ch))
+    expect([...by.values()].filter(v => v.length !== 1)).toEqual([]) // no post answered twice
+    expect(new Set([...by.values()].map(v => v[0])).size).toBeGreaterThan(1)
+    // …and no handler ran twice (the server's pending_post_id dedupe would hide a second reply)
+    const runs = group.flatMap(r => r.lines.filter(l => l.startsWith('ran q ')))
+    expect(runs).toHaveLength(N)
+    expect(new Set(runs).size).toBe(N)
+    await allStop(group)
+  }, 120_000)
+
+  it('a replica killed -9 mid-stream: its events are taken over, still one answer per post', async () => {
+    const group = await replicasUp(3, { DELAY_MS: '300', LEASE_MS: '3000' })
+    const ch = await room('killed')
+    const N = 60
+    for (let i = 0; i < N; i++) {
+      await alice.posts.create({ channel_id: ch, message: `q ${i}` })
+      if (i === 20) await group[0]!.stop('SIGKILL')
+    }
+    await until(async () => answers(await posts(ch)).size === N, `${N} answers after the kill`)
+    // Leases the dead replica held have run out by now; nothing more is coming.
+    await new Promise(r => setTimeout(r, 4000))
+    const by = answers(await posts(ch))
+    expect(by.size).toBe(N)
+    expect([...by.values()].filter(v => v.length !== 1)).toEqual([])
+    await allStop(group.slice(1))
+  }, 120_000)
+
+  it('every(1s) runs once per tick across 3 replicas, and goes on when one is killed', async () => {
+    const ch = await room('jobs')
+    const group = await replicasUp(3, { JOB_CHANNEL: ch })
+    const ticks = async (): Promise<number> =>
+      (await posts(ch)).filter(p => p.message.startsWith('tick by')).length
+    await until(async () => (await ticks()) >= 1, 'a first tick')
+    const start = await ticks()
+    const t0 = Date.now()
+    await new Promise(r => setTimeout(r, 5000))
+    const five = (await ticks()) - start
+    const elapsed = (Date.now() - t0) / 1000
+    expect(five).toBeGreaterThanOrEqual(Math.floor(elapsed) - 1)
+    expect(five).toBeLessThanOrEqual(Math.ceil(elapsed) + 1)
+    const runner = Number(
+      /tick by (\d+)/.exec((await posts(ch)).filter(p => p.message.startsWith('tick')).at(-1)!.message)![1],
+    )
+    const victim = group.find(r => r.pid === runner) ?? group[0]!
+    await victim.stop('SIGKILL')
+    const after = await ticks()
+    await until(async () => (await ticks()) >= after + 2, 'ticks after the kill', 10_000)
+    await allStop(group.filter(r => r !== victim))
+  }, 60_000)
+
+  it('300 increments of one session counter from 3 replicas add up to exactly 300', async () => {
+    const group = await replicasUp(3)
+    const ch = await room('session')
+    const N = 300
+    // Posts in one channel go to any replica; the session is the channel's.
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        for (let i = 0; i < N / 10; i++)
+          await alice.posts.create({ channel_id: ch, message: 'inc', root_id: '' })
+        return w
+      }),
+    )
+    let last = ''
+    await until(
+      async () => {
+        const q = await alice.posts.create({ channel_id: ch, message: 'count?' })
+        await new Promise(r => setTimeout(r, 300))
+        const reply = (await posts(ch)).find(p => p.root_id === q.id)
+        last = reply?.message ?? last
+        return last === `count ${N}`
+      },
+      () => `count ${N} (last: ${last})`,
+    )
+    await allStop(group)
+  }, 120_000)
+
+  it('a wrong Redis URL, a wrong password and something that is not Redis: typed errors, no password shown', async () => {
+    const bot = (redisUrl: string): Bot =>
+      new Bot({ url: emu.url, token: emu.seed.users.bot.token, cluster: { redis: redisUrl } })
+    const closed = `redis://127.0.0.1:${redis.port + 1}/0`
+    const e1 = await bot(closed)
+      .start()
+      .catch(e => e)
+    expect(e1).toMatchObject({
+      code: 'MK_ERR_CLUSTER',
+      message: expect.stringContaining(`127.0.0.1:${redis.port + 1}`),
+    })
+    const locked = await startRedis({ password: 's3cret-redis-pass' })
+    try {
+      const e2 = await bot(`redis://:wrong-pass-xyz@127.0.0.1:${locked.port}/0`)
+        .start()
+        .catch(e => e)
+      expect(e2).toMatchObject({
+        code: 'MK_ERR_CLUSTER',
+        message: expect.stringMatching(/password|credentials/),
+      })
+      expect(`${e2.message} ${String(e2.cause)} ${e2.stack}`).not.toContain('wrong-pass-xyz')
+      const e3 = await bot(`redis://127.0.0.1:${locked.port}/0`)
+        .start()
+        .catch(e => e)
+      expect(e3).toMatchObject({ code: 'MK_ERR_CLUSTER', message: expect.stringContaining('password') })
+    } finally {
+      await locked.stop()
+    }
+    const http = new URL(emu.url)
+    const e4 = await bot(`redis://127.0.0.1:${http.port}/0`)
+      .start()
+      .catch(e => e)
+    expect(e4).toMatchObject({ code: 'MK_ERR_CLUSTER' })
+    const e5 = await bot('http://127.0.0.1:6379')
+      .start()
+      .catch(e => e)
+    expect(e5).toMatchObject({ code: 'MK_ERR_CLUSTER', message: expect.stringContaining('redis://') })
+  }, 60_000)
+})
