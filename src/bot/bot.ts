@@ -514,7 +514,7 @@ export class Bot extends Composer<AnyContext> {
       // Replicas starting together: one creates the commands, the others then find them and learn the tokens.
       await (this.#cluster ? this.#cluster.withLock('commands', registration) : registration())
     }
-    const rt = this.client.realtime()
+    const rt = this.client.realtime(this.#cluster ? { resumeStore: this.#cluster.resumeStore() } : {})
     this.#rt = rt
     rt.on('posted', ev => this.#onPosted(ev))
     rt.on('event', ev => this.#onEvent(ev))

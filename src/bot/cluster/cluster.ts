@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from '../../core/logger.js'
 import { sleep } from '../../core/time.js'
+import type { ResumeStore } from '../../realtime/resume-store.js'
 import type { SessionStorage } from '../session.js'
 import { ClusterMetrics } from './metrics.js'
 import type { ClusterStore } from './store.js'
@@ -205,6 +206,31 @@ export class Cluster {
         return async () => {
           await this.store.unlock(lockKey, owner)
         }
+      },
+    }
+  }
+
+  /**
+   * The cluster's shared resume point: the newest post any replica saw. A replica starting while
+   * all others were down resumes from there (less a minute, since "seen" is not "handled"): the
+   * realtime client's REST backfill fetches what was missed, and those posts are claimed like live
+   * ones, so each is handled once and the done-marks skip what was already handled.
+   */
+  resumeStore(): ResumeStore {
+    return {
+      load: async () => {
+        const at = Number((await this.store.get('resume:lastPostAt')) ?? 0)
+        if (!at) return undefined
+        // A well-formed id no server knows (the server closes the socket on a malformed one, api4/websocket.go):
+        // it starts a new connection, which the client treats as a lost resume, and backfills.
+        return {
+          connectionId: randomBytes(13).toString('hex'),
+          lastSeq: 0,
+          lastPostAt: Math.max(1, at - 60_000),
+        }
+      },
+      save: async state => {
+        if (state.lastPostAt > 0) await this.store.raise('resume:lastPostAt', state.lastPostAt)
       },
     }
   }

@@ -35,12 +35,18 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
 
+const RAISE = `
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`
+
 const RESULTS: ClaimResult[] = ['held', 'won', 'done', 'routed']
 
 type Scripted = Redis & {
   mkClaim(k1: string, k2: string, owner: string, lease: number, alive: string): Promise<number>
   mkRenew(k: string, owner: string, lease: number): Promise<number>
   mkRelease(k: string, owner: string): Promise<number>
+  mkRaise(k: string, value: number): Promise<number>
 }
 
 /** Where a Redis URL points, without its password (for errors and logs). */
@@ -135,6 +141,7 @@ export class RedisClusterStore implements ClusterStore {
     r.defineCommand('mkClaim', { numberOfKeys: 2, lua: CLAIM })
     r.defineCommand('mkRenew', { numberOfKeys: 1, lua: RENEW })
     r.defineCommand('mkRelease', { numberOfKeys: 1, lua: RELEASE })
+    r.defineCommand('mkRaise', { numberOfKeys: 1, lua: RAISE })
     return new RedisClusterStore(r, prefix, target)
   }
 
@@ -165,6 +172,9 @@ export class RedisClusterStore implements ClusterStore {
   async route(waitKey: string, replica: string, ttlMs: number | undefined): Promise<void> {
     if (ttlMs === undefined) await this.#r.mkRelease(waitKey, replica)
     else await this.#r.set(waitKey, replica, 'PX', Math.max(1, Math.round(ttlMs)))
+  }
+  async raise(key: string, value: number): Promise<void> {
+    await this.#r.mkRaise(key, value)
   }
   async get(key: string): Promise<string | undefined> {
     return (await this.#r.get(key)) ?? undefined

@@ -29,6 +29,8 @@ export interface ClusterStore {
   heartbeat(replica: string, ttlMs: number): Promise<void>
   /** Route posts of `waitKey` to `replica` for `ttlMs` (undefined ttl: remove the route). */
   route(waitKey: string, replica: string, ttlMs: number | undefined): Promise<void>
+  /** Set a number key to `value` if that is larger (the cluster's shared resume point). */
+  raise(key: string, value: number): Promise<void>
   get(key: string): Promise<string | undefined>
   set(key: string, value: string, ttlMs?: number): Promise<void>
   delete(key: string): Promise<void>
@@ -101,6 +103,9 @@ export class MemoryClusterStore implements ClusterStore {
     if (ttlMs === undefined) {
       if (this.#read(waitKey) === replica) this.#data.delete(waitKey)
     } else this.#write(waitKey, replica, ttlMs)
+  }
+  async raise(key: string, value: number): Promise<void> {
+    if (!(Number(this.#read(key) ?? 0) >= value)) this.#write(key, String(value))
   }
   async get(key: string): Promise<string | undefined> {
     return this.#read(key)

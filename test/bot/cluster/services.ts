@@ -25,28 +25,32 @@ export interface RedisServer {
   url: string
   port: number
   pid: number
+  /** Its data directory (pass it back with `appendOnly` to restart with the same data). */
+  dir: string
   stop(): Promise<void>
 }
 
 /** Start `redis-server` (no persistence) and wait until it accepts connections. */
-export async function startRedis(opts: { password?: string; port?: number } = {}): Promise<RedisServer> {
+export async function startRedis(
+  opts: { password?: string; port?: number; appendOnly?: boolean; dir?: string } = {},
+): Promise<RedisServer> {
   const port = opts.port ?? (await freePort())
-  const dir = mkdtempSync(join(tmpdir(), 'mk-redis-'))
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ]
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mk-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir]
+  args.push('--appendonly', opts.appendOnly ? 'yes' : 'no')
+  if (opts.appendOnly) args.push('--appendfsync', 'always')
   if (opts.password) args.push('--requirepass', opts.password)
   const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   await new Promise<void>((resolve, reject) => {
+    proc.once('error', err =>
+      reject(
+        (err as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new Error(
+              'redis-server is not installed: apt-get install -y redis-server (the cluster tests start a real one)',
+            )
+          : err,
+      ),
+    )
     let out = ''
     const onData = (b: Buffer): void => {
       out += b.toString()
@@ -60,6 +64,7 @@ export async function startRedis(opts: { password?: string; port?: number } = {}
   return {
     url: `redis://${auth}127.0.0.1:${port}/0`,
     port,
+    dir,
     pid: proc.pid as number,
     stop: () => stopProcess(proc),
   }
