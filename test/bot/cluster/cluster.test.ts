@@ -204,6 +204,56 @@ describe('cluster mode', () => {
     }
   }, 120_000)
 
+  it('a rolling deploy (start a new replica, SIGTERM an old one, three times) loses and doubles nothing', async () => {
+    const ch = await room('rolling')
+    let group = await replicasUp(2, { DELAY_MS: '50' })
+    const all = [...group]
+    const N = 90
+    for (let i = 0; i < N; i++) {
+      await alice.posts.create({ channel_id: ch, message: `q ${i}` })
+      if (i % 30 === 15) {
+        const [fresh] = await replicasUp(1, { DELAY_MS: '50' })
+        all.push(fresh!)
+        await group[0]!.stop('SIGTERM')
+        group = [...group.slice(1), fresh!]
+      }
+    }
+    await until(async () => answers(await posts(ch)).size === N, `${N} answers through the deploy`)
+    const runs = all.flatMap(r => r.lines.filter(l => l.startsWith('ran q ')))
+    expect(runs).toHaveLength(N)
+    expect(new Set(runs).size).toBe(N)
+    await allStop(group)
+  }, 120_000)
+
+  it('serves /healthz, /readyz and /metrics on the receiver port', async () => {
+    const [one] = await replicasUp(1)
+    const base = one!.lines
+      .map(l => (l.startsWith('{') ? (JSON.parse(l) as { url?: string }).url : undefined))
+      .find(Boolean)!
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+    const ready = await fetch(`${base}/readyz`)
+    expect([ready.status, await ready.text()]).toEqual([200, 'ready\n'])
+    const ch = await room('metrics')
+    await alice.posts.create({ channel_id: ch, message: 'q 1' })
+    await until(async () => answers(await posts(ch)).size === 1, 'the answer')
+    const metrics = await (await fetch(`${base}/metrics`)).text()
+    expect(metrics).toMatch(/^matterkit_event_claims_total\{result="won"\} [1-9]/m)
+    expect(metrics).toMatch(/^matterkit_handler_seconds_count [1-9]/m)
+    // Redis gone: not ready (the process is still alive)
+    const own = await startRedis()
+    const [two] = await replicasUp(1, { REDIS_URL: own.url })
+    const base2 = two!.lines
+      .map(l => (l.startsWith('{') ? (JSON.parse(l) as { url?: string }).url : undefined))
+      .find(Boolean)!
+    await own.stop()
+    const notReady = await fetch(`${base2}/readyz`)
+    expect(notReady.status).toBe(503)
+    expect(await notReady.text()).toContain('Redis unreachable')
+    expect((await fetch(`${base2}/healthz`)).status).toBe(200)
+    await two!.stop('SIGKILL')
+    await one!.stop()
+  }, 60_000)
+
   it('a wrong Redis URL, a wrong password and something that is not Redis: typed errors, no password shown', async () => {
     const bot = (redisUrl: string): Bot =>
       new Bot({ url: emu.url, token: emu.seed.users.bot.token, cluster: { redis: redisUrl } })
