@@ -63,6 +63,14 @@ const answers = (list: Post[]): Map<string, string[]> => {
   return by
 }
 
+/** The 'ran q N' lines the replicas printed for one channel (a new replica may backfill other tests' channels). */
+const runsIn = (group: Replica[], channelId: string): string[] =>
+  group.flatMap(r =>
+    r.lines
+      .filter(l => l.startsWith('ran q ') && l.endsWith(` in ${channelId}`))
+      .map(l => l.slice(0, -` in ${channelId}`.length)),
+  )
+
 async function replicasUp(n: number, env: Record<string, string> = {}): Promise<Replica[]> {
   const started = await Promise.all(
     Array.from({ length: n }, () =>
@@ -88,7 +96,7 @@ describe('cluster mode', () => {
     expect([...by.values()].filter(v => v.length !== 1)).toEqual([]) // no post answered twice
     expect(new Set([...by.values()].map(v => v[0])).size).toBeGreaterThan(1)
     // …and no handler ran twice (the server's pending_post_id dedupe would hide a second reply)
-    const runs = group.flatMap(r => r.lines.filter(l => l.startsWith('ran q ')))
+    const runs = runsIn(group, ch)
     expect(runs).toHaveLength(N)
     expect(new Set(runs).size).toBe(N)
     await allStop(group)
@@ -172,7 +180,7 @@ describe('cluster mode', () => {
     for (let i = 1; i <= N; i++) await alice.posts.create({ channel_id: ch, message: `q ${i}` })
     const second = await replicasUp(2)
     await until(async () => answers(await posts(ch)).size === N + 1, `${N + 1} answers after the restart`)
-    const runs = second.flatMap(r => r.lines.filter(l => l.startsWith('ran q ')))
+    const runs = runsIn(second, ch)
     // Each missed post ran once; q 0 (handled before the outage) did not run again.
     expect(runs.sort()).toEqual(Array.from({ length: N }, (_, i) => `ran q ${i + 1}`).sort())
     expect([...answers(await posts(ch)).values()].filter(v => v.length !== 1)).toEqual([])
@@ -195,7 +203,7 @@ describe('cluster mode', () => {
         }
       }
       await until(async () => answers(await posts(ch)).size === N, `${N} answers after the outage`)
-      const runs = group.flatMap(r => r.lines.filter(l => l.startsWith('ran q ')))
+      const runs = runsIn(group, ch)
       expect(runs).toHaveLength(N)
       expect(new Set(runs).size).toBe(N)
       await allStop(group)
@@ -219,7 +227,7 @@ describe('cluster mode', () => {
       }
     }
     await until(async () => answers(await posts(ch)).size === N, `${N} answers through the deploy`)
-    const runs = all.flatMap(r => r.lines.filter(l => l.startsWith('ran q ')))
+    const runs = runsIn(all, ch)
     expect(runs).toHaveLength(N)
     expect(new Set(runs).size).toBe(N)
     await allStop(group)

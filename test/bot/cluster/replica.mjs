@@ -10,8 +10,8 @@ const bot = new Bot({
   session: { scope: 'channel' },
   cluster: { redis: process.env.REDIS_URL, leaseMs: Number(process.env.LEASE_MS ?? 15_000) },
 })
-bot.message(/^q (\d+)$/, async ctx => {
-  console.log(`ran q ${ctx.match[1]}`)
+bot.message(/^q (\w+)$/, async ctx => {
+  console.log(`ran q ${ctx.match[1]} in ${ctx.channelId}`)
   if (delay) await new Promise(r => setTimeout(r, delay))
   await ctx.reply(`a ${ctx.match[1]} by ${process.pid}`)
 })
