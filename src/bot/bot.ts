@@ -399,7 +399,10 @@ export class Bot extends Composer<AnyContext> {
     else this.#claimed(queueKey, eventIdentity(ev), () => this.#handle(ctx))
   }
 
-  /** Cluster mode: claim the event in its queue's turn, run it if won, look again if another replica holds it. */
+  /**
+   * Cluster mode: the owner of the lane (`queueKey`) claims the event in its queue's turn and runs
+   * it if won; the other replicas look again after the lease, to take it over if its holder died.
+   */
   #claimed(
     queueKey: string,
     identity: string,
@@ -411,7 +414,7 @@ export class Bot extends Composer<AnyContext> {
     const requeue = (again: () => Promise<void>): void => {
       if (!this.#stopped) this.#queue.push(queueKey, again)
     }
-    this.#queue.push(queueKey, () => cluster.handle(identity, () => run(identity), requeue, waitKey))
+    cluster.receive(identity, () => run(identity), requeue, waitKey, queueKey)
   }
 
   /** Why this replica should not get traffic (`/readyz`): empty when ready. */
@@ -436,7 +439,13 @@ export class Bot extends Composer<AnyContext> {
     const store = await RedisClusterStore.connect(options.redis, prefix, {
       onState: (up, err) => cluster?.storeState(up, err),
     })
-    cluster = new Cluster({ store, log: this.#log, leaseMs: options.leaseMs, keepMs: options.keepMs })
+    cluster = new Cluster({
+      store,
+      log: this.#log,
+      leaseMs: options.leaseMs,
+      keepMs: options.keepMs,
+      pause: at => this.client.pauseUntil(at),
+    })
     await cluster.start()
     const c = cluster
     this.#cluster = c
@@ -446,7 +455,10 @@ export class Bot extends Composer<AnyContext> {
       return won
     }
     if (this.#sessions && !this.#sessions.hasOwnStorage) this.#sessions.useStorage(c.sessionStorage())
-    this.client.on('rateLimited', () => c.metrics.rateLimitPauses++)
+    this.client.on('rateLimited', info => {
+      c.metrics.rateLimitPauses++
+      c.rateLimited(info.retryAfterMs)
+    })
     this.#log.info({ replica: c.replica, redis: store.toString() }, 'cluster mode: claiming events in Redis')
   }
 
@@ -528,6 +540,8 @@ export class Bot extends Composer<AnyContext> {
       })
     }
     await rt.connect()
+    // Only now that it receives events does this replica take a share of the lanes.
+    await this.#cluster?.join()
     this.#jobs.start()
     this.#log.info(
       { user: this.#me.username, receiver: this.#server?.url },

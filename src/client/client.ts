@@ -226,6 +226,19 @@ export class RestClient extends TypedEmitter<ClientEvents> {
   }
 
   /**
+   * Hold every request of this client until `at` (epoch ms), as a 429 from the server does: for
+   * processes sharing one token, where another process saw the 429 (cluster mode does this).
+   *
+   * @example
+   * ```ts
+   * mm.pauseUntil(Date.now() + 2000)
+   * ```
+   */
+  pauseUntil(at: number): void {
+    this.#transport.pauseUntil(at)
+  }
+
+  /**
    * Raw escape hatch: any endpoint, with auth, retries, rate limiting and redaction.
    *
    * @example

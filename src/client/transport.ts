@@ -455,6 +455,11 @@ export class Transport {
     return res
   }
 
+  /** Hold every request until `at` (epoch ms), as a 429 does. */
+  pauseUntil(at: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, at)
+  }
+
   /** Proactive limiter: when the server says no request is left, wait before the next one. */
   private observeLimits(headers: RawResponse['headers']): void {
     const remaining = header(headers, 'x-ratelimit-remaining')

@@ -3,19 +3,22 @@
  * every event; before any handler runs, the event is claimed in the shared store (a lease,
  * renewed while the handlers run, then marked done for `keepMs`). A replica that lost the claim
  * looks again when the lease could have expired, so an event whose holder died is taken over.
+ * Each lane (a channel or a thread) belongs to one live replica (rendezvous hashing over the
+ * members), which claims its events at once and runs them in order; the others claim them only
+ * after the lease, as a takeover, so order holds across replicas while the members stay the same.
  * Jobs run once per tick (a claim per tick, as pluginapi's `cluster.Schedule` keeps "last run"),
  * sessions are read and written under a per-key lock, and a conversation wait routes its
  * follow-ups to the replica that waits. docs/cluster.md has the whole contract.
  * @module
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from '../../core/logger.js'
 import { sleep } from '../../core/time.js'
 import type { ResumeStore } from '../../realtime/resume-store.js'
 import type { SessionStorage } from '../session.js'
 import { ClusterMetrics } from './metrics.js'
-import type { ClusterStore } from './store.js'
+import type { ClaimResult, ClusterStore, Heartbeat } from './store.js'
 
 /**
  * Cluster mode of a bot: several replicas, each event handled once.
@@ -40,6 +43,8 @@ export interface ClusterOptions {
 export interface ClusterConfig {
   store: ClusterStore
   log: Logger
+  /** Hold this replica's requests until `at` (epoch ms): another replica saw a 429 for the same token. */
+  pause?: (at: number) => void
   leaseMs?: number
   keepMs?: number
 }
@@ -53,19 +58,32 @@ export class Cluster {
   readonly metrics = new ClusterMetrics()
   readonly store: ClusterStore
   readonly #log: Logger
+  readonly #pause: (at: number) => void
+  #pausedUntil = 0
   readonly #leaseMs: number
   readonly #keepMs: number
   #draining = false
+  #joined = false
   #storeDown = false
   #heartbeat: NodeJS.Timeout | undefined
   /** Events another replica holds: checked again when their lease may have run out. */
   readonly #watching = new Set<NodeJS.Timeout>()
+  /** Events of lanes another replica owns, waiting for their lease (or for the lane to become ours). */
+  readonly #deferred = new Map<NodeJS.Timeout, { lane: string; now: () => void }>()
+  /** The live replicas at the last heartbeat, sorted. */
+  #members: string[]
+  /** Lane locks this replica may hold: lane → [events being claimed or run in it, when it last used it]. */
+  readonly #lanes = new Map<string, [number, number]>()
+  /** Conversation waits on this replica: their follow-ups are claimed here whoever owns the lane. */
+  readonly #waits = new Map<string, number>()
 
   constructor(c: ClusterConfig) {
     this.store = c.store
     this.#log = c.log
+    this.#pause = c.pause ?? (() => {})
     this.#leaseMs = c.leaseMs ?? 15_000
     this.#keepMs = c.keepMs ?? 6 * 3_600_000
+    this.#members = []
   }
 
   /** Whether the store answered its last call (`/readyz`). */
@@ -76,50 +94,200 @@ export class Cluster {
     return this.#draining
   }
 
+  /**
+   * Say this replica is alive (routes and lane locks read it). It takes no lanes until {@link join}:
+   * until its socket is open it receives no events, so lanes given to it would wait for a takeover.
+   */
   async start(): Promise<void> {
-    await this.store.heartbeat(this.replica, this.#leaseMs)
-    this.#heartbeat = setInterval(() => {
-      this.store.heartbeat(this.replica, this.#leaseMs).then(
-        () => this.#up(),
-        err => this.#down(err),
-      )
-    }, this.#leaseMs / 3)
+    this.#beat(await this.store.heartbeat(this.replica, this.#leaseMs, false))
+    // Every second at most: a joining or leaving replica moves lanes within a second, not a lease.
+    this.#heartbeat = setInterval(
+      () => {
+        this.store.heartbeat(this.replica, this.#leaseMs, this.#joined).then(
+          beat => {
+            this.#up()
+            this.#beat(beat)
+            // An idle lane's lock has expired in the store by now: forget it.
+            const old = Date.now() - this.#leaseMs
+            for (const [lane, [running, at]] of this.#lanes)
+              if (running === 0 && at < old) this.#lanes.delete(lane)
+          },
+          err => this.#down(err),
+        )
+      },
+      Math.min(1000, this.#leaseMs / 3),
+    )
     this.#heartbeat.unref()
+  }
+
+  /** Take a share of the lanes (the bot calls it once its socket is open). */
+  async join(): Promise<void> {
+    this.#joined = true
+    this.#beat(await this.store.heartbeat(this.replica, this.#leaseMs, true))
+  }
+
+  /**
+   * A 429 here: every replica holds its requests as long (they share the token's limit, so N
+   * replicas retrying on their own would multiply the storm). The others learn it at their next
+   * heartbeat, within a second.
+   */
+  rateLimited(retryAfterMs: number): void {
+    const until = Date.now() + retryAfterMs
+    this.#pausedUntil = Math.max(this.#pausedUntil, until)
+    this.store.raise('ratelimit:until', until).catch(err => this.#down(err))
+  }
+
+  #beat(beat: Heartbeat): void {
+    if (!this.#draining) this.#setMembers(beat.members)
+    if (beat.pausedUntil > this.#pausedUntil && beat.pausedUntil > Date.now()) {
+      this.#pausedUntil = beat.pausedUntil
+      this.metrics.sharedPauses++
+      this.#pause(beat.pausedUntil)
+    }
+  }
+
+  /**
+   * The live member that owns `lane`: the highest hash of (member, lane), so a member change moves
+   * few lanes. With no member at all (every replica was down), each replica acts as the owner and
+   * the lane lock keeps one at a time.
+   */
+  owner(lane: string): string {
+    let best = this.replica
+    let top = ''
+    for (const m of this.#members) {
+      const h = createHash('sha1').update(m).update('\n').update(lane).digest('hex')
+      if (h > top) [best, top] = [m, h]
+    }
+    return best
+  }
+
+  #setMembers(members: string[]): void {
+    const list = !this.#joined || members.includes(this.replica) ? members : [...members, this.replica].sort()
+    if (list.join() === this.#members.join()) return
+    this.#members = list
+    this.metrics.replicas = list.length
+    // Lanes that moved away: hand their locks over now (a running event hands its lane over when it ends).
+    for (const [lane, [running]] of this.#lanes)
+      if (running === 0 && this.owner(lane) !== this.replica) this.#releaseLane(lane)
+    // Lanes that became ours: their waiting events are claimed now, in the order they came.
+    for (const [timer, d] of this.#deferred)
+      if (this.owner(d.lane) === this.replica) {
+        clearTimeout(timer)
+        this.#deferred.delete(timer)
+        d.now()
+      }
+  }
+
+  /**
+   * An event arrived: its lane's owner queues its claim now (`queue`, in arrival order); the other
+   * replicas wait for the lease and then take it over if nobody handled it. Deciding at arrival,
+   * not in the queue's turn, keeps a backlog from deferring an event to a replica that joined after
+   * it was sent (and never received it).
+   */
+  receive(
+    key: string,
+    run: ClaimedRun,
+    queue: (task: () => Promise<void>) => void,
+    waitKey?: string,
+    lane?: string,
+  ): void {
+    if (this.#draining) return
+    const local = waitKey !== undefined && this.#waits.has(waitKey)
+    if (lane !== undefined && !local && this.owner(lane) !== this.replica)
+      this.#defer(lane, () => queue(() => this.#takeOver(key, run, queue, waitKey)))
+    else queue(() => this.handle(key, run, queue, waitKey, local ? undefined : lane))
   }
 
   /**
    * Claim `key` and run `run` if this replica wins. `requeue` puts a later attempt back in the
-   * caller's queue (same channel order) when another replica holds the lease. `waitKey` routes a
-   * conversation follow-up to the replica waiting for it.
+   * caller's queue (same lane order) when another replica holds the lease. `waitKey` routes a
+   * conversation follow-up to the replica waiting for it. `lane` (a channel or thread) is claimed
+   * at once only by its owner; the others wait for the lease, then take the event over if needed.
    */
   async handle(
     key: string,
     run: ClaimedRun,
     requeue: (again: () => Promise<void>) => void,
     waitKey?: string,
+    lane?: string,
   ): Promise<void> {
     if (this.#draining) return
-    const result = await this.#retry(() =>
-      this.store.claim(`ev:${key}`, this.replica, this.#leaseMs, waitKey),
-    )
-    if (result === undefined) return // draining while the store was away: another replica claims it
+    // The owner takes the lane's lock with the event: a replica that owned the lane before a member
+    // change still running its last event makes this one wait ('busy'), so the order holds.
+    if (lane === undefined) return this.#claimAndRun(key, run, requeue, waitKey)
+    // The lane's lock is kept from the claim to the end of the run: a member change meanwhile
+    // must not hand it over while this replica may still win (or runs) the lane's event.
+    const use = this.#lanes.get(lane) ?? [0, 0]
+    use[0]++
+    use[1] = Date.now()
+    this.#lanes.set(lane, use)
+    try {
+      await this.#claimAndRun(key, run, requeue, waitKey, lane)
+    } finally {
+      use[0]--
+      if (use[0] === 0 && (this.#draining || this.owner(lane) !== this.replica)) this.#releaseLane(lane)
+    }
+  }
+
+  async #claimAndRun(
+    key: string,
+    run: ClaimedRun,
+    requeue: (again: () => Promise<void>) => void,
+    waitKey?: string,
+    lane?: string,
+  ): Promise<void> {
+    const laneKey = lane !== undefined ? `lane:${lane}` : undefined
+    const giveUp = Date.now() + this.#leaseMs
+    let result: ClaimResult | undefined
+    for (;;) {
+      result = await this.#retry(() =>
+        this.store.claim(`ev:${key}`, this.replica, this.#leaseMs, waitKey, laneKey),
+      )
+      if (result !== 'busy' || this.#draining || Date.now() > giveUp) break
+      this.metrics.claim(result)
+      await sleep(20 + Math.random() * 30)
+      if (lane !== undefined && this.owner(lane) !== this.replica) {
+        this.#defer(lane, () => requeue(() => this.#takeOver(key, run, requeue, waitKey)))
+        return
+      }
+    }
+    if (result === undefined || this.#draining) return // draining: another replica claims it
     this.metrics.claim(result)
     if (result === 'done') return
-    if (result === 'held' || result === 'routed') {
-      // Look again after the lease: if its holder died, the event is ours to take over.
+    if (result !== 'won') {
+      // Look again soon (a lease is renewed every third of it): if its holder died, the event is
+      // ours to take over within about a lease and 2 s of the death.
       const timer = setTimeout(
         () => {
           this.#watching.delete(timer)
           if (this.#draining) return
           requeue(() => this.#takeOver(key, run, requeue, waitKey))
         },
-        this.#leaseMs + 250 + Math.random() * 500,
+        Math.min(2000, this.#leaseMs / 3) + Math.random() * 250,
       )
       timer.unref()
       this.#watching.add(timer)
       return
     }
-    await this.#runClaimed(key, run)
+    await this.#runClaimed(key, run, laneKey)
+  }
+
+  #releaseLane(lane: string): void {
+    this.#lanes.delete(lane)
+    this.store.unlock(`lane:${lane}`, this.replica).catch(err => this.#down(err))
+  }
+
+  /** Wait for the lease (then take over if nobody handled it), or until the lane becomes ours. */
+  #defer(lane: string, again: () => void): void {
+    const timer = setTimeout(
+      () => {
+        this.#deferred.delete(timer)
+        if (!this.#draining) again()
+      },
+      this.#leaseMs + 250 + Math.random() * 500,
+    )
+    timer.unref()
+    this.#deferred.set(timer, { lane, now: again })
   }
 
   async #takeOver(
@@ -129,11 +297,11 @@ export class Cluster {
     waitKey?: string,
   ): Promise<void> {
     const before = this.metrics.won
-    await this.handle(key, run, requeue, waitKey)
+    await this.handle(key, run, requeue, waitKey) // no lane: claimed now, whoever owns it
     if (this.metrics.won > before) this.metrics.takenOver++
   }
 
-  async #runClaimed(key: string, run: ClaimedRun): Promise<void> {
+  async #runClaimed(key: string, run: ClaimedRun, laneKey?: string): Promise<void> {
     const renew = setInterval(() => {
       this.store.renew(`ev:${key}`, this.replica, this.#leaseMs).then(
         held => {
@@ -141,6 +309,7 @@ export class Cluster {
         },
         err => this.#down(err),
       )
+      if (laneKey) this.store.renew(laneKey, this.replica, this.#leaseMs).catch(err => this.#down(err))
     }, this.#leaseMs / 3)
     renew.unref()
     const started = performance.now()
@@ -183,6 +352,9 @@ export class Cluster {
 
   /** Route follow-ups of `waitKey` here while a `waitForReply` waits (undefined: stop). */
   route(waitKey: string, ttlMs: number | undefined): Promise<void> {
+    const n = (this.#waits.get(waitKey) ?? 0) + (ttlMs === undefined ? -1 : 1)
+    if (n > 0) this.#waits.set(waitKey, n)
+    else this.#waits.delete(waitKey)
     return this.store.route(`wait:${waitKey}`, this.replica, ttlMs).catch(err => this.#down(err))
   }
 
@@ -237,15 +409,19 @@ export class Cluster {
 
   /** Stop claiming; handlers already running finish (the bot waits for them). */
   drain(): void {
+    if (this.#draining) return
     this.#draining = true
-    for (const t of this.#watching) clearTimeout(t)
+    for (const t of [...this.#watching, ...this.#deferred.keys()]) clearTimeout(t)
     this.#watching.clear()
+    this.#deferred.clear()
+    // Leave at once: the others own this replica's lanes from their next heartbeat.
+    this.store.leave(this.replica).catch(() => {})
   }
 
   async close(): Promise<void> {
     this.drain()
     clearInterval(this.#heartbeat)
-    await this.store.delete(`alive:${this.replica}`).catch(() => {})
+    await this.store.leave(this.replica).catch(() => {})
     await this.store.close()
   }
 

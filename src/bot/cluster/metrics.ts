@@ -14,14 +14,17 @@ export class ClusterMetrics {
   held = 0
   done = 0
   routed = 0
+  busy = 0
   handledCount = 0
   failed = 0
   takenOver = 0
   reconnects = 0
   backfilled = 0
   rateLimitPauses = 0
+  sharedPauses = 0
   jobRuns = 0
   leadsJobs = 0
+  replicas = 1
   readonly #buckets = BUCKETS.map(() => 0)
   #sum = 0
 
@@ -29,6 +32,7 @@ export class ClusterMetrics {
     if (r === 'won') this.won++
     else if (r === 'held') this.held++
     else if (r === 'done') this.done++
+    else if (r === 'busy') this.busy++
     else this.routed++
   }
 
@@ -46,12 +50,13 @@ export class ClusterMetrics {
     }
     counter('matterkit_events_received_total', 'Realtime events this replica received.', this.received)
     out.push(
-      '# HELP matterkit_event_claims_total Claims by result: won (ran here), held (another replica), done (already handled), routed (to a waiting replica).',
+      '# HELP matterkit_event_claims_total Claims by result: won (ran here), held (another replica), done (already handled), routed (to a waiting replica), busy (its lane still runs on another replica; retried).',
       '# TYPE matterkit_event_claims_total counter',
       `matterkit_event_claims_total{result="won"} ${this.won}`,
       `matterkit_event_claims_total{result="held"} ${this.held}`,
       `matterkit_event_claims_total{result="done"} ${this.done}`,
       `matterkit_event_claims_total{result="routed"} ${this.routed}`,
+      `matterkit_event_claims_total{result="busy"} ${this.busy}`,
     )
     counter('matterkit_events_handled_total', 'Events whose handlers ran here.', this.handledCount)
     counter('matterkit_events_failed_total', 'Events whose handlers threw here.', this.failed)
@@ -67,11 +72,19 @@ export class ClusterMetrics {
       this.backfilled,
     )
     counter('matterkit_rate_limit_pauses_total', 'Times a 429 paused the client.', this.rateLimitPauses)
+    counter(
+      'matterkit_rate_limit_shared_pauses_total',
+      "Times this replica held its requests for another replica's 429.",
+      this.sharedPauses,
+    )
     counter('matterkit_job_runs_total', 'Job ticks run by this replica.', this.jobRuns)
     out.push(
       '# HELP matterkit_jobs_leader Whether this replica ran the last job tick it competed for.',
       '# TYPE matterkit_jobs_leader gauge',
       `matterkit_jobs_leader ${this.leadsJobs}`,
+      '# HELP matterkit_cluster_replicas Live replicas this replica saw at its last heartbeat (they share the lanes).',
+      '# TYPE matterkit_cluster_replicas gauge',
+      `matterkit_cluster_replicas ${this.replicas}`,
       '# HELP matterkit_handler_seconds Handler run time of events handled here.',
       '# TYPE matterkit_handler_seconds histogram',
       ...BUCKETS.map((le, i) => `matterkit_handler_seconds_bucket{le="${le}"} ${this.#buckets[i]}`),

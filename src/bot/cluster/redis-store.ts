@@ -8,7 +8,7 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import { MatterkitError } from '../../core/errors.js'
 import { globalSecrets } from '../../core/redact.js'
-import type { ClaimResult, ClusterStore } from './store.js'
+import type { ClaimResult, ClusterStore, Heartbeat } from './store.js'
 
 /** Redis could not be reached, refused the password, or is not Redis. */
 export class ClusterStoreError extends MatterkitError {
@@ -17,15 +17,21 @@ export class ClusterStoreError extends MatterkitError {
   }
 }
 
-// KEYS[1] event key, KEYS[2] wait route ('' for none); ARGV owner, lease ms, alive-key prefix.
+// KEYS[1] event key, KEYS[2] wait route, KEYS[3] lane lock; ARGV owner, lease ms, alive-key prefix,
+// then '1' when KEYS[2] and KEYS[3] are real (ioredis prefixes every key, even an empty one).
 const CLAIM = `
-if KEYS[2] ~= '' then
+if ARGV[4] == '1' then
   local w = redis.call('GET', KEYS[2])
   if w and w ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. w) == 1 then return 3 end
 end
 local v = redis.call('GET', KEYS[1])
 if v == 'done' then return 2 end
 if v and v ~= ARGV[1] then return 0 end
+if ARGV[5] == '1' then
+  local l = redis.call('GET', KEYS[3])
+  if l and l ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. l) == 1 then return 4 end
+  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
 const RENEW = `
@@ -40,13 +46,41 @@ local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`
 
-const RESULTS: ClaimResult[] = ['held', 'won', 'done', 'routed']
+// KEYS[1] this replica's alive key, KEYS[2] the members sorted set (score: when the member expires,
+// in Redis's own clock, so replicas' clocks need not agree), KEYS[3] the shared rate-limit pause;
+// ARGV replica, ttl ms, '1' to be a member.
+const HEARTBEAT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+return {redis.call('ZRANGE', KEYS[2], 0, -1), redis.call('GET', KEYS[3]) or '0'}`
+
+const RESULTS: ClaimResult[] = ['held', 'won', 'done', 'routed', 'busy']
 
 type Scripted = Redis & {
-  mkClaim(k1: string, k2: string, owner: string, lease: number, alive: string): Promise<number>
+  mkClaim(
+    k1: string,
+    k2: string,
+    k3: string,
+    owner: string,
+    lease: number,
+    alive: string,
+    hasWait: string,
+    hasLane: string,
+  ): Promise<number>
   mkRenew(k: string, owner: string, lease: number): Promise<number>
   mkRelease(k: string, owner: string): Promise<number>
   mkRaise(k: string, value: number): Promise<number>
+  mkHeartbeat(
+    alive: string,
+    members: string,
+    pause: string,
+    replica: string,
+    ttl: number,
+    member: string,
+  ): Promise<[string[], string]>
 }
 
 /** Where a Redis URL points, without its password (for errors and logs). */
@@ -138,16 +172,32 @@ export class RedisClusterStore implements ClusterStore {
     if (pong !== 'PONG') fail('it does not answer PING like Redis.')
     r.on('close', () => opts.onState?.(false, scrub(lastError)))
     r.on('ready', () => opts.onState?.(true))
-    r.defineCommand('mkClaim', { numberOfKeys: 2, lua: CLAIM })
+    r.defineCommand('mkClaim', { numberOfKeys: 3, lua: CLAIM })
     r.defineCommand('mkRenew', { numberOfKeys: 1, lua: RENEW })
     r.defineCommand('mkRelease', { numberOfKeys: 1, lua: RELEASE })
     r.defineCommand('mkRaise', { numberOfKeys: 1, lua: RAISE })
+    r.defineCommand('mkHeartbeat', { numberOfKeys: 3, lua: HEARTBEAT })
     return new RedisClusterStore(r, prefix, target)
   }
 
-  async claim(key: string, owner: string, leaseMs: number, waitKey?: string): Promise<ClaimResult> {
+  async claim(
+    key: string,
+    owner: string,
+    leaseMs: number,
+    waitKey?: string,
+    laneKey?: string,
+  ): Promise<ClaimResult> {
     // ioredis prefixes KEYS but not ARGV, so the liveness prefix is passed whole.
-    const n = await this.#r.mkClaim(key, waitKey ?? '', owner, leaseMs, `${this.#prefix}alive:`)
+    const n = await this.#r.mkClaim(
+      key,
+      waitKey ?? 'none',
+      laneKey ?? 'none',
+      owner,
+      leaseMs,
+      `${this.#prefix}alive:`,
+      waitKey ? '1' : '',
+      laneKey ? '1' : '',
+    )
     return RESULTS[n] ?? 'held'
   }
   async renew(key: string, owner: string, leaseMs: number): Promise<boolean> {
@@ -166,8 +216,19 @@ export class RedisClusterStore implements ClusterStore {
   async unlock(key: string, owner: string): Promise<void> {
     await this.release(key, owner)
   }
-  async heartbeat(replica: string, ttlMs: number): Promise<void> {
-    await this.#r.set(`alive:${replica}`, '1', 'PX', ttlMs)
+  async heartbeat(replica: string, ttlMs: number, member: boolean): Promise<Heartbeat> {
+    const [members, until] = await this.#r.mkHeartbeat(
+      `alive:${replica}`,
+      'members',
+      'ratelimit:until',
+      replica,
+      ttlMs,
+      member ? '1' : '',
+    )
+    return { members: members.sort(), pausedUntil: Number(until) || 0 }
+  }
+  async leave(replica: string): Promise<void> {
+    await this.#r.multi().zrem('members', replica).del(`alive:${replica}`).exec()
   }
   async route(waitKey: string, replica: string, ttlMs: number | undefined): Promise<void> {
     if (ttlMs === undefined) await this.#r.mkRelease(waitKey, replica)

@@ -5,16 +5,21 @@
  * @module
  */
 
-/** What a claim found: run it, someone else holds a live lease, it is handled, or it is routed to a waiting replica. */
-export type ClaimResult = 'won' | 'held' | 'done' | 'routed'
+/**
+ * What a claim found: run it, someone else holds a live lease, it is handled, it is routed to a
+ * waiting replica, or its lane is busy on another live replica (try again soon, in order).
+ */
+export type ClaimResult = 'won' | 'held' | 'done' | 'routed' | 'busy'
 
 /** The shared state of a cluster of bot replicas (the store namespaces the keys). */
 export interface ClusterStore {
   /**
    * Claim `key` for `owner` for `leaseMs`, atomically. `waitKey` names a conversation wait: when
-   * another live replica waits there, the result is `'routed'` and nothing is claimed.
+   * another live replica waits there, the result is `'routed'` and nothing is claimed. `laneKey`
+   * is the lock of the event's lane (channel or thread): held by another live replica, the result
+   * is `'busy'`; else `owner` takes it for `leaseMs` along with the event.
    */
-  claim(key: string, owner: string, leaseMs: number, waitKey?: string): Promise<ClaimResult>
+  claim(key: string, owner: string, leaseMs: number, waitKey?: string, laneKey?: string): Promise<ClaimResult>
   /** Extend a lease still held by `owner`; false when it was lost. */
   renew(key: string, owner: string, leaseMs: number): Promise<boolean>
   /** Mark `key` handled for `keepMs` (no replica runs it again meanwhile). */
@@ -25,8 +30,13 @@ export interface ClusterStore {
   lock(key: string, owner: string, ttlMs: number): Promise<boolean>
   /** Release a lock held by `owner`. */
   unlock(key: string, owner: string): Promise<void>
-  /** Say that `replica` is alive for `ttlMs` (routing and takeover read it). */
-  heartbeat(replica: string, ttlMs: number): Promise<void>
+  /**
+   * Say that `replica` is alive for `ttlMs`, and with `member` that it takes a share of the lanes;
+   * resolves to every live member, sorted, and the shared rate-limit pause (epoch ms, 0 for none).
+   */
+  heartbeat(replica: string, ttlMs: number, member: boolean): Promise<Heartbeat>
+  /** `replica` leaves (drain): the others take its lanes at their next heartbeat. */
+  leave(replica: string): Promise<void>
   /** Route posts of `waitKey` to `replica` for `ttlMs` (undefined ttl: remove the route). */
   route(waitKey: string, replica: string, ttlMs: number | undefined): Promise<void>
   /** Set a number key to `value` if that is larger (the cluster's shared resume point). */
@@ -37,6 +47,13 @@ export interface ClusterStore {
   /** A round trip (readiness). */
   ping(): Promise<void>
   close(): Promise<void>
+}
+
+/** What a heartbeat reads back. */
+export interface Heartbeat {
+  members: string[]
+  /** Until when a replica asked all to hold their requests after a 429 (epoch ms; 0: no pause). */
+  pausedUntil: number
 }
 
 interface Held {
@@ -67,12 +84,23 @@ export class MemoryClusterStore implements ClusterStore {
     this.#data.set(key, { value, expires: ttlMs ? this.#now() + ttlMs : 0 })
   }
 
-  async claim(key: string, owner: string, leaseMs: number, waitKey?: string): Promise<ClaimResult> {
+  async claim(
+    key: string,
+    owner: string,
+    leaseMs: number,
+    waitKey?: string,
+    laneKey?: string,
+  ): Promise<ClaimResult> {
     const waiter = waitKey ? this.#read(waitKey) : undefined
     if (waiter && waiter !== owner && this.#read(`alive:${waiter}`)) return 'routed'
     const v = this.#read(key)
     if (v === 'done') return 'done'
     if (v !== undefined && v !== owner) return 'held'
+    if (laneKey) {
+      const holder = this.#read(laneKey)
+      if (holder && holder !== owner && this.#read(`alive:${holder}`)) return 'busy'
+      this.#write(laneKey, owner, leaseMs)
+    }
     this.#write(key, owner, leaseMs)
     return 'won'
   }
@@ -96,8 +124,18 @@ export class MemoryClusterStore implements ClusterStore {
   async unlock(key: string, owner: string): Promise<void> {
     await this.release(key, owner)
   }
-  async heartbeat(replica: string, ttlMs: number): Promise<void> {
+  async heartbeat(replica: string, ttlMs: number, member: boolean): Promise<Heartbeat> {
     this.#write(`alive:${replica}`, '1', ttlMs)
+    if (member) this.#write(`member:${replica}`, '1', ttlMs)
+    const members = [...this.#data.keys()]
+      .filter(k => k.startsWith('member:') && this.#read(k) !== undefined)
+      .map(k => k.slice('member:'.length))
+      .sort()
+    return { members, pausedUntil: Number(this.#read('ratelimit:until') ?? 0) }
+  }
+  async leave(replica: string): Promise<void> {
+    this.#data.delete(`alive:${replica}`)
+    this.#data.delete(`member:${replica}`)
   }
   async route(waitKey: string, replica: string, ttlMs: number | undefined): Promise<void> {
     if (ttlMs === undefined) {

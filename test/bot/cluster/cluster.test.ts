@@ -1,7 +1,7 @@
 /**
  * Cluster mode over real parts: the emulator, a redis-server and bot replicas as OS processes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../../src/emulator/index.js'
 import { Bot, Client, type Post } from '../../../src/index.js'
 import { type RedisServer, type Replica, startRedis, startReplica } from './services.js'
@@ -15,8 +15,12 @@ beforeAll(async () => {
   ;[emu, redis] = await Promise.all([startEmulator(), startRedis()])
   alice = new Client({ url: emu.url, token: emu.seed.users.alice.token })
 }, 30_000)
+// A failed test must not leave its replicas answering the next test's posts (SIGTERM: they leave the
+// member list, where a killed one would keep its lanes for a lease).
+afterEach(async () => {
+  await Promise.all(replicas.splice(0).map(r => r.stop()))
+})
 afterAll(async () => {
-  await Promise.all(replicas.map(r => r.stop('SIGKILL')))
   await redis?.stop()
   await alice?.close()
   await emu?.stop()
@@ -63,6 +67,14 @@ const answers = (list: Post[]): Map<string, string[]> => {
   return by
 }
 
+/** The numbers of a channel's answers ('a N by pid'), in the order they were posted. */
+async function answeredInOrder(ch: string): Promise<number[]> {
+  return (await posts(ch))
+    .filter(p => /^a \d+ by/.test(p.message))
+    .sort((a, b) => a.create_at - b.create_at)
+    .map(p => Number(p.message.split(' ')[1]))
+}
+
 /** The 'ran q N' lines the replicas printed for one channel (a new replica may backfill other tests' channels). */
 const runsIn = (group: Replica[], channelId: string): string[] =>
   group.flatMap(r =>
@@ -70,6 +82,10 @@ const runsIn = (group: Replica[], channelId: string): string[] =>
       .filter(l => l.startsWith('ran q ') && l.endsWith(` in ${channelId}`))
       .map(l => l.slice(0, -` in ${channelId}`.length)),
   )
+
+/** A replica's receiver URL (it prints it when started). */
+const baseOf = (r: Replica): string =>
+  r.lines.map(l => (l.startsWith('{') ? (JSON.parse(l) as { url?: string }).url : undefined)).find(Boolean)!
 
 async function replicasUp(n: number, env: Record<string, string> = {}): Promise<Replica[]> {
   const started = await Promise.all(
@@ -88,27 +104,50 @@ async function allStop(list: Replica[]): Promise<void> {
 describe('cluster mode', () => {
   it('3 replicas: each post is answered exactly once, by more than one replica', async () => {
     const group = await replicasUp(3, { DELAY_MS: '20' })
-    const ch = await room('three')
+    const chs = await Promise.all(Array.from({ length: 6 }, (_, i) => room(`three-${i}`)))
     const N = 300
-    for (let i = 0; i < N; i++) await alice.posts.create({ channel_id: ch, message: `q ${i}` })
-    await until(async () => answers(await posts(ch)).size === N, `${N} answers`)
-    const by = answers(await posts(ch))
+    for (let i = 0; i < N; i++) await alice.posts.create({ channel_id: chs[i % 6]!, message: `q ${i}` })
+    const all = async (): Promise<Post[]> => (await Promise.all(chs.map(posts))).flat()
+    await until(async () => answers(await all()).size === N, `${N} answers`)
+    const by = answers(await all())
     expect([...by.values()].filter(v => v.length !== 1)).toEqual([]) // no post answered twice
     expect(new Set([...by.values()].map(v => v[0])).size).toBeGreaterThan(1)
     // …and no handler ran twice (the server's pending_post_id dedupe would hide a second reply)
-    const runs = runsIn(group, ch)
+    const runs = chs.flatMap(ch => runsIn(group, ch))
     expect(runs).toHaveLength(N)
     expect(new Set(runs).size).toBe(N)
     await allStop(group)
   }, 120_000)
 
-  it('a replica killed -9 mid-stream: its events are taken over, still one answer per post', async () => {
+  it('keeps the order of each channel across replicas (handlers that take 0–40 ms)', async () => {
+    const group = await replicasUp(3, { JITTER_MS: '40' })
+    const chs = await Promise.all(Array.from({ length: 4 }, (_, i) => room(`order-${i}`)))
+    const N = 30
+    // One writer per channel, so each channel's posts are created in order, the channels at once.
+    await Promise.all(
+      chs.map(async ch => {
+        for (let i = 0; i < N; i++) await alice.posts.create({ channel_id: ch, message: `q ${i}` })
+      }),
+    )
+    await until(
+      async () => (await Promise.all(chs.map(answeredInOrder))).every(a => a.length === N),
+      `${N} answers in each channel`,
+    )
+    for (const ch of chs) expect(await answeredInOrder(ch)).toEqual(Array.from({ length: N }, (_, i) => i))
+    await allStop(group)
+  }, 120_000)
+
+  it('the replica running a channel killed -9 mid-stream: its events are taken over, still one answer per post', async () => {
     const group = await replicasUp(3, { DELAY_MS: '300', LEASE_MS: '3000' })
     const ch = await room('killed')
     const N = 60
     for (let i = 0; i < N; i++) {
       await alice.posts.create({ channel_id: ch, message: `q ${i}` })
-      if (i === 20) await group[0]!.stop('SIGKILL')
+      if (i === 20) {
+        await until(async () => group.some(r => runsIn([r], ch).length > 0), 'a first run')
+        const runner = group.find(r => runsIn([r], ch).length > 0)!
+        await runner.stop('SIGKILL')
+      }
     }
     await until(async () => answers(await posts(ch)).size === N, `${N} answers after the kill`)
     // Leases the dead replica held have run out by now; nothing more is coming.
@@ -116,7 +155,7 @@ describe('cluster mode', () => {
     const by = answers(await posts(ch))
     expect(by.size).toBe(N)
     expect([...by.values()].filter(v => v.length !== 1)).toEqual([])
-    await allStop(group.slice(1))
+    await allStop(group)
   }, 120_000)
 
   it('every(1s) runs once per tick across 3 replicas, and goes on when one is killed', async () => {
@@ -230,14 +269,14 @@ describe('cluster mode', () => {
     const runs = runsIn(all, ch)
     expect(runs).toHaveLength(N)
     expect(new Set(runs).size).toBe(N)
+    // The channel moved between replicas three times and its lane lock kept the order.
+    expect(await answeredInOrder(ch)).toEqual(Array.from({ length: N }, (_, i) => i))
     await allStop(group)
   }, 120_000)
 
   it('serves /healthz, /readyz and /metrics on the receiver port', async () => {
     const [one] = await replicasUp(1)
-    const base = one!.lines
-      .map(l => (l.startsWith('{') ? (JSON.parse(l) as { url?: string }).url : undefined))
-      .find(Boolean)!
+    const base = baseOf(one!)
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
     const ready = await fetch(`${base}/readyz`)
     expect([ready.status, await ready.text()]).toEqual([200, 'ready\n'])
@@ -250,9 +289,7 @@ describe('cluster mode', () => {
     // Redis gone: not ready (the process is still alive)
     const own = await startRedis()
     const [two] = await replicasUp(1, { REDIS_URL: own.url })
-    const base2 = two!.lines
-      .map(l => (l.startsWith('{') ? (JSON.parse(l) as { url?: string }).url : undefined))
-      .find(Boolean)!
+    const base2 = baseOf(two!)
     await own.stop()
     const notReady = await fetch(`${base2}/readyz`)
     expect(notReady.status).toBe(503)
@@ -261,6 +298,55 @@ describe('cluster mode', () => {
     await two!.stop('SIGKILL')
     await one!.stop()
   }, 60_000)
+
+  it("a 429 seen by one replica holds the others' requests too (one token, one limit)", async () => {
+    const group = await replicasUp(3, { DELAY_MS: '300' })
+    const ch = await room('limited')
+    await alice.posts.create({ channel_id: ch, message: 'q 1' })
+    // The reply (after the handler's 300 ms) meets a 429 that asks for 3 s.
+    emu.faults.failNext(1, 429, { path: /^\/api\/v4\/posts$/, retryAfterSec: 3 })
+    await until(async () => answers(await posts(ch)).size === 1, 'the answer after the pause')
+    const counter = async (r: Replica, name: string): Promise<number> => {
+      const text = await (await fetch(`${baseOf(r)}/metrics`)).text()
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+    }
+    const own = await Promise.all(group.map(r => counter(r, 'matterkit_rate_limit_pauses_total')))
+    const shared = await Promise.all(group.map(r => counter(r, 'matterkit_rate_limit_shared_pauses_total')))
+    // One replica met the 429; the two others held their requests for it.
+    expect({ own, shared }).toMatchObject({
+      own: expect.arrayContaining([0, 0, 1]),
+      shared: expect.arrayContaining([0, 1, 1]),
+    })
+    expect(own.map((n, i) => n + shared[i]!)).toEqual([1, 1, 1])
+    expect(answers(await posts(ch)).get('1')).toHaveLength(1)
+    await allStop(group)
+  }, 60_000)
+
+  it('Bot.fromEnv() with MATTERKIT_REDIS_URL runs in cluster mode', async () => {
+    const bot = Bot.fromEnv(
+      {},
+      {
+        MATTERMOST_URL: emu.url,
+        MATTERMOST_TOKEN: emu.seed.users.bot.token,
+        MATTERKIT_REDIS_URL: redis.url,
+        MATTERKIT_LOG: 'silent',
+      },
+    )
+    bot.message(/^env (\d+)$/, ctx => ctx.reply(`a ${ctx.match[1]} by ${process.pid}`))
+    await bot.start()
+    try {
+      const ch = await room('env')
+      await alice.posts.create({ channel_id: ch, message: 'env 7' })
+      await until(async () => answers(await posts(ch)).size === 1, 'the answer')
+      // Only a cluster bot listens without being asked to, and counts claims.
+      const base = bot.urls.webhook.replace(/\/mattermost.*$/, '')
+      expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+        /^matterkit_event_claims_total\{result="won"\} [1-9]/m,
+      )
+    } finally {
+      await bot.stop()
+    }
+  }, 30_000)
 
   it('a wrong Redis URL, a wrong password and something that is not Redis: typed errors, no password shown', async () => {
     const bot = (redisUrl: string): Bot =>

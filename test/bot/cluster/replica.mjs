@@ -1,18 +1,22 @@
 // One bot replica, as a separate OS process (so kill -9 is real). Configured by env:
-// MM_URL, MM_TOKEN, REDIS_URL, LEASE_MS, DELAY_MS (handler wait), JOB_CHANNEL (every('1s') posts there).
+// MM_URL, MM_TOKEN, REDIS_URL, LEASE_MS, DELAY_MS + up to JITTER_MS (handler wait), CONCURRENCY,
+// JOB_CHANNEL (every('1s') posts there).
 import { Bot } from '../../../dist/index.js'
 
 const delay = Number(process.env.DELAY_MS ?? 0)
+const jitter = Number(process.env.JITTER_MS ?? 0)
 const bot = new Bot({
   url: process.env.MM_URL,
   token: process.env.MM_TOKEN,
   typingIndicator: false,
+  concurrency: Number(process.env.CONCURRENCY ?? 16),
   session: { scope: 'channel' },
   cluster: { redis: process.env.REDIS_URL, leaseMs: Number(process.env.LEASE_MS ?? 15_000) },
 })
 bot.message(/^q (\w+)$/, async ctx => {
   console.log(`ran q ${ctx.match[1]} in ${ctx.channelId}`)
-  if (delay) await new Promise(r => setTimeout(r, delay))
+  const wait = delay + Math.random() * jitter
+  if (wait) await new Promise(r => setTimeout(r, wait))
   await ctx.reply(`a ${ctx.match[1]} by ${process.pid}`)
 })
 bot.message(/^inc$/, ctx => {
