@@ -43,6 +43,7 @@ export type { Trigger } from './bot/matchers.js'
 export type { BotOptions, SessionOptions, StartOptions, StopResult } from './bot/options.js'
 export type { CronOptions } from './bot/schedule.js'
 export { FileStorage, MemoryStorage, type SessionData, type SessionStorage } from './bot/session.js'
+export type { StreamOptions, StreamResult, StreamSource } from './bot/stream.js'
 export type { ClientEvents, ClientOptions, LoginOptions, RestClient } from './client/client.js'
 export {
   ApiError,

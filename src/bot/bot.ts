@@ -126,6 +126,7 @@ export class Bot extends Composer<AnyContext> {
     this.#runtime = {
       client: this.client,
       me: () => this.me,
+      log: this.#log,
       threadReplies: options.threadReplies ?? true,
       signAction: (id, context, bind) => signActionContext(id, context, this.#secret, bind),
       signDialog: (cb, state) => signDialogState(cb, state, this.#secret, Date.now() + DIALOG_LIFETIME_MS),

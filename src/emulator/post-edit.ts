@@ -44,6 +44,28 @@ function propsRunes(props: PostProps): number {
   return runes(json) + 5 * (json.match(/[<>&\u2028\u2029]/g)?.length ?? 0)
 }
 
+/**
+ * `ai_generated_by` names who a model wrote the post for; the server accepts only the poster or a
+ * bot, adds `ai_generated_by_username`, and drops the prop when the user does not exist
+ * (app/post.go, `FillInPostProps`), on a new post and an edit alike.
+ */
+export function fillAiGeneratedBy(app: App, props: PostProps, posterId: string): void {
+  const id = props.ai_generated_by
+  if (typeof id !== 'string' || id === '') return
+  const user = app.store.users.get(id)
+  if (!user) {
+    delete props.ai_generated_by
+    return
+  }
+  if (user.id !== posterId && !user.is_bot)
+    throw new AppError(
+      400,
+      'api.post.fill_in_post_props.invalid_ai_generated_user.app_error',
+      'The AI-generated-by user must be the poster or a bot.',
+    )
+  props.ai_generated_by_username = user.username
+}
+
 /** `Post.IsValid`'s limits (message runes, file-id list, props size), for a new post and an edit alike. */
 export function checkPostLimits(message: string, fileIds: readonly string[], props: PostProps): void {
   // code points never outnumber UTF-16 units, so only long messages need the exact count
@@ -98,6 +120,10 @@ export function applyPostEdit(app: App, editorId: string, post: Post, change: Po
       attach.length === added.length ? wanted : [...attach, ...wanted.filter(id => before.includes(id))]
   }
   checkPostLimits(message, fileIds, props)
+  if (change.props) {
+    props = props === change.props ? { ...props } : props
+    fillAiGeneratedBy(app, props, post.user_id)
+  }
 
   const changed = message !== post.message
   post.message = message

@@ -7,7 +7,7 @@ import type { App } from './app.js'
 import { AppError, badParam, forbidden, notFound } from './errors.js'
 import { isValidId, newId } from './ids.js'
 import { isSystemAdmin } from './permissions.js'
-import { checkPostLimits } from './post-edit.js'
+import { checkPostLimits, fillAiGeneratedBy } from './post-edit.js'
 import type { StoredUser } from './store-types.js'
 import { noteReply } from './threads.js'
 
@@ -124,6 +124,7 @@ export function createPost(
     input.props && typeof input.props === 'object' ? { ...(input.props as PostProps) } : {}
   if (!opts.trusted) for (const k of RESERVED_PROPS) delete props[k]
   checkPostLimits(message, asked, props)
+  fillAiGeneratedBy(app, props, user.id)
   if (user.is_bot) props.from_bot = 'true'
   if (Array.isArray(props.attachments)) {
     for (const a of props.attachments) for (const act of a.actions ?? []) act.id ||= newId()

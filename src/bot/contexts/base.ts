@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { CreatePost, UploadFile } from '../../client/resources-posts.js'
 import { ArgumentError, MatterkitError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
 import { parseDuration } from '../../core/time.js'
 import type { Client } from '../../realtime/client.js'
 import type {
@@ -22,6 +23,7 @@ import type {
 } from '../../types/index.js'
 import type { SessionData } from '../session.js'
 import { splitMessage } from '../split.js'
+import { type StreamOptions, type StreamResult, type StreamSource, streamInto } from '../stream.js'
 import type { ActionContext } from './action.js'
 import type { CommandContext } from './command.js'
 import type { DialogContext } from './dialog.js'
@@ -112,6 +114,7 @@ export interface ReplyWait {
 export interface BotRuntime {
   client: Client
   me(): User
+  log: Logger
   threadReplies: boolean
   /** Sign a button/menu context (see `signActionContext`). */
   signAction(id: string, context: Record<string, unknown>, bind: ActionBinding): string
@@ -268,6 +271,53 @@ export abstract class Context {
       channel_id: channelId,
       ...(rootId ? { root_id: rootId } : {}),
     })
+  }
+
+  /**
+   * Stream a model's answer where `reply` would post: "typing…" until the first text, then one
+   * post edited as the text arrives (at most one edit in flight, about one a second, slower when
+   * the server says few requests are left; a 429 delays text, never drops it), continued in a new
+   * post of the thread before Mattermost's 16,383-rune limit, never inside an open code fence.
+   * The final text of each post is exactly what the source produced. The posts are marked as
+   * written by a model (`ai_generated_by`, `unsafe_links`) unless `generated: false`.
+   * A source that throws ends the post with a short note, and the error is thrown on.
+   *
+   * @example
+   * ```ts
+   * bot.message(/^ask (.+)/, async ctx => {
+   *   async function* answer(): AsyncGenerator<string> {
+   *     yield 'Thinking about '
+   *     yield ctx.match[1] ?? ''
+   *   }
+   *   await ctx.stream(answer())
+   * })
+   * ```
+   */
+  stream(source: StreamSource, options: StreamOptions = {}): Promise<StreamResult> {
+    const { channelId, rootId } = this.replyTarget()
+    return streamInto(
+      {
+        channelId,
+        rootId,
+        botId: this.me.id,
+        log: this.rt.log,
+        create: body => this.sendPost(body),
+        edit: async (postId, message, props) => {
+          const res = await this.client.requestFull<Post>(
+            'PUT',
+            `/posts/${encodeURIComponent(postId)}/patch`,
+            {
+              body: { message, ...(props ? { props } : {}) },
+            },
+          )
+          const left = Number(res.headers['x-ratelimit-remaining'])
+          return Number.isFinite(left) ? left : undefined
+        },
+        typing: () => this.rt.typing(channelId, rootId),
+      },
+      source,
+      options,
+    )
   }
 
   /**
