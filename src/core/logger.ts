@@ -38,6 +38,10 @@ export const silentLogger: Logger = {
   error() {},
 }
 
+/** JSON.stringify skips an error's message (not enumerable): a line shows its name, message and fields. */
+const errorFields = (_key: string, v: unknown): unknown =>
+  v instanceof Error ? { ...Object.fromEntries(Object.entries(v)), name: v.name, message: v.message } : v
+
 /**
  * A logger that writes one line per record to stderr (or a custom sink), at `level` and above.
  * Records are redacted.
@@ -61,7 +65,7 @@ export function consoleLogger(
     }
     const merged =
       fields && typeof fields === 'object' ? { ...bindings, ...(fields as object) } : { ...bindings }
-    const extra = Object.keys(merged).length ? ` ${JSON.stringify(redact(merged))}` : ''
+    const extra = Object.keys(merged).length ? ` ${JSON.stringify(redact(merged), errorFields)}` : ''
     sink(`${new Date().toISOString()} ${lvl.toUpperCase()} ${redactString(text)}${extra}`)
   }
   return {

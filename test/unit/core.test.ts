@@ -46,6 +46,11 @@ describe('redaction', () => {
     log.debug({ token: 'zzzzzzzzzzzz', body: '{"password":"hunter22"}' }, 'login')
     expect(lines.join('\n')).not.toMatch(/zzzzzzzzzzzz|hunter22/)
   })
+  it('console logger shows a plain error under err by its name and message', () => {
+    const lines: string[] = []
+    consoleLogger('warn', l => lines.push(l)).warn({ err: new TypeError('model went away') }, 'stream ended')
+    expect(lines[0]).toContain('"err":{"name":"TypeError","message":"model went away"}')
+  })
 })
 
 describe('errors', () => {

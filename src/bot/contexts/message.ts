@@ -7,6 +7,7 @@ import { parseDuration } from '../../core/time.js'
 import type { PostedEvent } from '../../realtime/events.js'
 import type { Post } from '../../types/index.js'
 import { isMention } from '../filters.js'
+import { type HistoryMessage, type HistoryOptions, threadHistory } from '../history.js'
 import { stripMention } from '../matchers.js'
 import { asPost, type BotRuntime, bindActions, Context, type Message } from './base.js'
 
@@ -93,6 +94,23 @@ export class MessageContext extends Context {
     })
   }
   /** React to the post (`'white_check_mark'`, `':+1:'`). */
+  /**
+   * This post's thread as model-ready messages, oldest first: the bot's posts are `assistant`,
+   * everyone else's `user` (prefixed `@username:` when several people speak), files and
+   * attachments as short notes. `budget` keeps the newest messages that fit.
+   *
+   * @example
+   * ```ts
+   * bot.mention(async ctx => {
+   *   const messages = await ctx.history({ system: 'You are a helpful assistant.', budget: 12_000 })
+   *   await ctx.reply(`I see ${messages.length} messages`)
+   * })
+   * ```
+   */
+  history(options: HistoryOptions = {}): Promise<HistoryMessage[]> {
+    return threadHistory(this.client, this.me.id, this.post.root_id || this.post.id, options)
+  }
+
   async react(emoji: string): Promise<void> {
     await this.client.reactions.add(this.post.id, emoji.replace(/^:|:$/g, ''), this.me.id)
   }
