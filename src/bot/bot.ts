@@ -14,7 +14,7 @@ import { createReceiver } from '../http/receiver.js'
 import type { Receiver, ReceiverReply } from '../http/receiver-types.js'
 import { defaultSigningSecret, signActionContext, signDialogState } from '../http/sign.js'
 import { Client } from '../realtime/client.js'
-import type { PostedEvent, RealtimeEvent } from '../realtime/events.js'
+import { isEvent, type PostedEvent, type RealtimeEvent } from '../realtime/events.js'
 import { RealtimeClosedError } from '../realtime/options.js'
 import type { RealtimeClient } from '../realtime/realtime.js'
 import type { PostAction, PostActionOption, User } from '../types/index.js'
@@ -33,6 +33,7 @@ import {
 import { EventContext } from './contexts/event.js'
 import { JobContext } from './contexts/job.js'
 import { MessageContext } from './contexts/message.js'
+import { Controls, isControl } from './controls.js'
 import { Conversations } from './conversations.js'
 import { Directory } from './directory.js'
 import { PostFilter } from './filters.js'
@@ -76,6 +77,7 @@ export class Bot extends Composer<AnyContext> {
   readonly #log: Logger
   readonly #filter: PostFilter
   readonly #queue: KeyedQueue
+  readonly #controls = new Controls()
   readonly #secret: string
   readonly #sessions: Sessions | undefined
   #catch: (err: BotError) => unknown
@@ -127,6 +129,8 @@ export class Bot extends Composer<AnyContext> {
       client: this.client,
       me: () => this.me,
       log: this.#log,
+      controls: this.#controls,
+      canReceive: () => !!this.#publicUrl,
       threadReplies: options.threadReplies ?? true,
       signAction: (id, context, bind) => signActionContext(id, context, this.#secret, bind),
       signDialog: (cb, state) => signDialogState(cb, state, this.#secret, Date.now() + DIALOG_LIFETIME_MS),
@@ -394,6 +398,8 @@ export class Bot extends Composer<AnyContext> {
 
   #onEvent(ev: RealtimeEvent): void {
     if (this.#stopped || ev.event === 'posted' || ev.event === 'hello') return
+    // A question deleted while it is being answered stops the answer (on the replica streaming it).
+    if (isEvent(ev, 'post_deleted')) this.#controls.deleted(ev.post.id)
     const ctx = new EventContext(this.#runtime, ev)
     const queueKey = ctx.channelId || `event:${ev.event}`
     if (!this.#cluster) this.#queue.push(queueKey, () => this.#handle(ctx))
@@ -456,6 +462,11 @@ export class Bot extends Composer<AnyContext> {
       return won
     }
     if (this.#sessions && !this.#sessions.hasOwnStorage) this.#sessions.useStorage(c.sessionStorage())
+    // A Stop or confirm press that reaches another replica is passed on through Redis.
+    this.#controls.store = {
+      get: key => c.store.get(`control:${key}`),
+      set: (key, value, ttlMs) => c.store.set(`control:${key}`, value, ttlMs),
+    }
     this.client.on('rateLimited', info => {
       c.metrics.rateLimitPauses++
       c.rateLimited(info.retryAfterMs)
@@ -471,6 +482,13 @@ export class Bot extends Composer<AnyContext> {
     const ctx = requestContext(this.#runtime, ev)
     const denied = deniedRequest(this.#filter, ev, this.#log)
     if (denied) return denied
+    if (ctx.kind === 'action' && isControl(ctx.actionId)) {
+      const clicked = ctx
+      await this.#controls.press(clicked, async () =>
+        (await this.client.users.get(clicked.userId)).roles.split(' ').includes('system_admin'),
+      )
+      return clicked.response ?? {}
+    }
     return this.#track(
       (async () => {
         await this.#handle(ctx)

@@ -53,6 +53,10 @@ export interface StreamOptions {
    * which Mattermost shows as AI-generated, and `unsafe_links` (no previews of links it wrote).
    */
   generated?: boolean
+  /** A Stop button on the post for the one who asked (default true, when buttons can reach the bot). */
+  stopButton?: boolean
+  /** The Stop button's label (default `Stop`). */
+  stopLabel?: string
 }
 
 /** What a finished stream did. */

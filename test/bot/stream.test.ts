@@ -69,7 +69,10 @@ let emu: Emulator
 let model: ModelServer
 let bot: Bot
 let alice: Client
+let bob: Client
 let aliceRt: RealtimeClient
+let bobRt: RealtimeClient
+const bobSeen: RealtimeEvent[] = []
 const seen: RealtimeEvent[] = []
 const stops = new Map<string, AbortController>()
 
@@ -113,18 +116,29 @@ beforeAll(async () => {
     await ctx.stream(broken())
   })
   bot.message(/^odd$/, ctx => ctx.stream({ not: 'a stream' } as never).then(() => undefined))
+  bot.message(/^deploy$/, async ctx => {
+    const ok = await ctx.confirm('Deploy to production?', { approve: 'Deploy' })
+    await ctx.reply(ok ? 'deploying' : 'not deploying')
+  })
   bot.catch(() => {})
-  await bot.start()
+  // Listening, so the Stop and confirm buttons can reach the bot.
+  await bot.start({ port: 0 })
   alice = new Client({ url: emu.url, token: emu.seed.users.alice.token })
   aliceRt = alice.realtime()
   aliceRt.on('event', e => void seen.push(e))
   await aliceRt.connect()
+  bob = new Client({ url: emu.url, token: emu.seed.users.bob.token })
+  bobRt = bob.realtime()
+  bobRt.on('event', e => void bobSeen.push(e))
+  await bobRt.connect()
 }, 30_000)
 
 afterAll(async () => {
   await bot?.stop()
   await aliceRt?.close()
   await alice?.close()
+  await bobRt?.close()
+  await bob?.close()
   await emu?.stop()
   await model?.close()
 })
@@ -135,7 +149,7 @@ const room = async () =>
   emu.createChannel({
     name: `stream-${++rooms}`,
     display_name: `Stream ${rooms}`,
-    members: [emu.seed.users.bot.id, emu.seed.users.alice.id],
+    members: [emu.seed.users.bot.id, emu.seed.users.alice.id, emu.seed.users.bob.id],
   }).id
 
 describe('ctx.stream', () => {
@@ -222,6 +236,60 @@ describe('ctx.stream', () => {
     await waitFor(() => edits(first!.id).some(p => p.message.endsWith('_(stopped)_')), 'the stopped mark')
     expect(model.closedEarly).toBe(before + 1)
     model.gapMs = 2
+  })
+
+  it('the Stop button: refused to someone else (told only to them), stops the model for the asker', async () => {
+    model.answers.set(
+      'stoppable',
+      Array.from({ length: 2000 }, (_, i) => `t${i} `),
+    )
+    model.gapMs = 10
+    const before = model.closedEarly
+    const q = await alice.posts.create({ channel_id: await room(), message: 'ask stoppable' })
+    const [first] = await waitFor(() => botPosts(q.id).length > 0 && botPosts(q.id), 'the first post')
+    const stop = first!.props.attachments?.[0]?.actions?.[0]
+    expect(stop?.name).toBe('Stop')
+    await bob.posts.doAction(first!.id, stop!.id!)
+    const refusal = await waitFor(
+      () =>
+        bobSeen.find(
+          e => e.event === 'ephemeral_message' && JSON.stringify(e).includes('Only @alice can stop this'),
+        ),
+      "bob's refusal",
+    )
+    expect(refusal).toBeDefined()
+    expect(model.closedEarly).toBe(before)
+    await alice.posts.doAction(first!.id, stop!.id!)
+    await waitFor(() => edits(first!.id).some(p => p.message.endsWith('_(stopped)_')), 'the stopped mark')
+    expect(model.closedEarly).toBe(before + 1)
+    // The final edit removed the button.
+    expect((await alice.posts.get(first!.id)).props.attachments ?? []).toEqual([])
+    model.gapMs = 2
+  })
+
+  it('confirm(): the wrong user is refused, the right one approves', async () => {
+    const ch = await room()
+    const q = await alice.posts.create({ channel_id: ch, message: 'deploy' })
+    const ask = await waitFor(
+      () => botPosts(q.id).find(p => p.message === 'Deploy to production?'),
+      'the confirmation',
+    )
+    const [approve, reject] = ask.props.attachments![0]!.actions!
+    expect([approve!.name, reject!.name]).toEqual(['Deploy', 'Reject'])
+    await bob.posts.doAction(ask.id, approve!.id!)
+    await waitFor(
+      () =>
+        bobSeen.find(
+          e => e.event === 'ephemeral_message' && JSON.stringify(e).includes('Only @alice can answer this'),
+        ),
+      "bob's refusal",
+    )
+    expect(botPosts(q.id).some(p => p.message === 'deploying')).toBe(false)
+    await alice.posts.doAction(ask.id, approve!.id!)
+    await waitFor(() => botPosts(q.id).find(p => p.message === 'deploying'), 'the approved action')
+    const after = await alice.posts.get(ask.id)
+    expect(after.message).toContain('✅ Approved by @alice')
+    expect(after.props.attachments ?? []).toEqual([])
   })
 
   it('a source that throws ends the post with a note; an unknown source is a clear error', async () => {

@@ -21,6 +21,7 @@ import type {
   PostActionOption,
   User,
 } from '../../types/index.js'
+import { CONFIRM_NO, CONFIRM_YES, type Controls, STOP_ACTION } from '../controls.js'
 import type { SessionData } from '../session.js'
 import { splitMessage } from '../split.js'
 import { type StreamOptions, type StreamResult, type StreamSource, streamInto } from '../stream.js'
@@ -115,6 +116,10 @@ export interface BotRuntime {
   client: Client
   me(): User
   log: Logger
+  /** The Stop and confirm buttons' state. */
+  controls: Controls
+  /** Whether buttons can reach this bot (it has a receiver URL). */
+  canReceive(): boolean
   threadReplies: boolean
   /** Sign a button/menu context (see `signActionContext`). */
   signAction(id: string, context: Record<string, unknown>, bind: ActionBinding): string
@@ -293,8 +298,107 @@ export abstract class Context {
    * })
    * ```
    */
-  stream(source: StreamSource, options: StreamOptions = {}): Promise<StreamResult> {
+  async stream(source: StreamSource, options: StreamOptions = {}): Promise<StreamResult> {
     const { channelId, rootId } = this.replyTarget()
+    // A Stop button for the one who asked, when buttons can reach the bot.
+    const stop =
+      options.stopButton !== false && this.userId && this.rt.canReceive()
+        ? this.rt.controls.stream(this.userId, this.questionId())
+        : undefined
+    const signal = stop
+      ? options.signal
+        ? AbortSignal.any([stop.signal, options.signal])
+        : stop.signal
+      : options.signal
+    const extra = stop
+      ? {
+          attachments: [
+            {
+              actions: [
+                this.button(STOP_ACTION, options.stopLabel ?? 'Stop', {
+                  context: { id: stop.id, requester: this.userId },
+                }),
+              ],
+            },
+          ],
+        }
+      : {}
+    try {
+      return await this.#streamInto(
+        channelId,
+        rootId,
+        source,
+        { ...options, ...(signal ? { signal } : {}) },
+        extra,
+      )
+    } finally {
+      stop?.end()
+    }
+  }
+
+  /** The post whose deletion stops a streamed answer (a message's own post). @internal */
+  protected questionId(): string | undefined {
+    return undefined
+  }
+
+  /**
+   * Ask the user who triggered this update to approve or reject, with two buttons in the thread;
+   * resolves `true` or `false`. Only that user (or a system admin) may answer; anyone else is told
+   * so. Rejects with `MK_ERR_CONVERSATION_TIMEOUT` after `timeout` (default 10 min).
+   *
+   * @example
+   * ```ts
+   * bot.command('deploy', async ctx => {
+   *   if (await ctx.confirm('Deploy to production?', { approve: 'Deploy' })) await ctx.reply('Deploying…')
+   * })
+   * ```
+   */
+  async confirm(
+    text: string,
+    options: { approve?: string; reject?: string; timeout?: number | string } = {},
+  ): Promise<boolean> {
+    if (!this.userId) throw noTarget('confirm()', this.kind, 'a user who can answer')
+    const c = this.rt.controls.confirm(this.userId, parseDuration(options.timeout ?? '10m'))
+    const context = { id: c.id, requester: this.userId, text }
+    try {
+      const post = await this.reply({
+        message: text,
+        props: {
+          attachments: [
+            {
+              actions: [
+                this.button(CONFIRM_YES, options.approve ?? 'Approve', { context, style: 'primary' }),
+                this.button(CONFIRM_NO, options.reject ?? 'Reject', { context, style: 'danger' }),
+              ],
+            },
+          ],
+        },
+      })
+      try {
+        return await c.answer
+      } catch (err) {
+        await this.client.posts
+          .update(post.id, {
+            message: `${text}
+
+⌛ No answer in time.`,
+            props: {},
+          })
+          .catch(() => {})
+        throw err
+      }
+    } finally {
+      c.end()
+    }
+  }
+
+  #streamInto(
+    channelId: string,
+    rootId: string,
+    source: StreamSource,
+    options: StreamOptions,
+    extra: Record<string, unknown>,
+  ): Promise<StreamResult> {
     return streamInto(
       {
         channelId,
@@ -317,6 +421,7 @@ export abstract class Context {
       },
       source,
       options,
+      extra,
     )
   }
 

@@ -94,6 +94,10 @@ export class MessageContext extends Context {
     })
   }
   /** React to the post (`'white_check_mark'`, `':+1:'`). */
+  protected override questionId(): string {
+    return this.post.id
+  }
+
   /**
    * This post's thread as model-ready messages, oldest first: the bot's posts are `assistant`,
    * everyone else's `user` (prefixed `@username:` when several people speak), files and
