@@ -15,6 +15,7 @@
  */
 
 export type { ArgValue, CommandArg, CommandFlag, CommandSpec, CommandUsageError } from './bot/args.js'
+export type { AssistantOptions, AssistantOverlap } from './bot/assistant.js'
 // ── The bot ──────────────────────────────────────────────────────────────────────────────────
 export { Bot } from './bot/bot.js'
 export type { ClusterOptions } from './bot/cluster/cluster.js'

@@ -19,6 +19,7 @@ import { RealtimeClosedError } from '../realtime/options.js'
 import type { RealtimeClient } from '../realtime/realtime.js'
 import type { PostAction, PostActionOption, User } from '../types/index.js'
 import { commandHelp, commandsHelp } from './args.js'
+import { Assistant, type AssistantOptions } from './assistant.js'
 import type { Cluster, ClusterOptions } from './cluster/cluster.js'
 import { eventIdentity } from './cluster/event-identity.js'
 import type { Middleware } from './compose.js'
@@ -78,6 +79,7 @@ export class Bot extends Composer<AnyContext> {
   readonly #filter: PostFilter
   readonly #queue: KeyedQueue
   readonly #controls = new Controls()
+  #assistant: Assistant | undefined
   readonly #secret: string
   readonly #sessions: Sessions | undefined
   #catch: (err: BotError) => unknown
@@ -258,6 +260,35 @@ export class Bot extends Composer<AnyContext> {
     return this
   }
 
+  /**
+   * An AI assistant: `handler` answers DMs and @-mentions, and follow-ups in a thread it answered
+   * (no new mention needed), always in the thread. Other bots and webhooks are ignored unless
+   * their post has `props.activate_ai` (and `ignoreBots` lets them through). `overlap` says what a
+   * new question does while the thread's previous answer still runs: wait (`'queue'`), be ignored
+   * (`'drop'`) or stop it (`'interrupt'`: its `ctx.stream()` ends with "stopped").
+   *
+   * @example
+   * ```ts
+   * bot.assistant(async ctx => {
+   *   const history = await ctx.history({ system: 'You are a helpful assistant.' })
+   *   async function* echo(): AsyncGenerator<string> {
+   *     yield `You said: ${history.at(-1)?.content ?? ''}`
+   *   }
+   *   await ctx.stream(echo())
+   * }, { overlap: 'interrupt' })
+   * ```
+   */
+  assistant(handler: (ctx: MessageContext) => unknown, options: AssistantOptions = {}): this {
+    if (this.#assistant) throw new ArgumentError('bot.assistant() can be set once per bot.')
+    const a = new Assistant(options)
+    this.#assistant = a
+    this.filter(
+      ctx => ctx.kind === 'message' && a.wants(ctx),
+      ctx => a.run(ctx as MessageContext, handler),
+    )
+    return this
+  }
+
   /** Handle errors thrown by handlers and middleware (default: log them). */
   catch(handler: (err: BotError) => unknown): this {
     this.#catch = handler
@@ -377,6 +408,7 @@ export class Bot extends Composer<AnyContext> {
       this.#filter.noteOwnPost(p.channel_id)
       return
     }
+    this.#assistant?.arrived(p)
     const handle = async (identity?: string): Promise<void> => {
       if (this.#conversations.answer(p)) return
       if (this.#filter.acceptPost(ev, me) !== undefined) return
@@ -462,11 +494,14 @@ export class Bot extends Composer<AnyContext> {
       return won
     }
     if (this.#sessions && !this.#sessions.hasOwnStorage) this.#sessions.useStorage(c.sessionStorage())
-    // A Stop or confirm press that reaches another replica is passed on through Redis.
-    this.#controls.store = {
-      get: key => c.store.get(`control:${key}`),
-      set: (key, value, ttlMs) => c.store.set(`control:${key}`, value, ttlMs),
+    // A Stop or confirm press that reaches another replica is passed on through Redis, and every
+    // replica follows the threads the assistant answered.
+    const shared = {
+      get: (key: string) => c.store.get(`control:${key}`),
+      set: (key: string, value: string, ttlMs?: number) => c.store.set(`control:${key}`, value, ttlMs),
     }
+    this.#controls.store = shared
+    if (this.#assistant) this.#assistant.store = shared
     this.client.on('rateLimited', info => {
       c.metrics.rateLimitPauses++
       c.rateLimited(info.retryAfterMs)

@@ -147,6 +147,9 @@ const TRIGGER_LIFETIME_MS = 29_000
  */
 export const IDEMPOTENCY: unique symbol = Symbol('matterkit.idempotency')
 
+/** @internal Aborts when the update's work should stop (an assistant question was superseded). */
+export const INTERRUPT: unique symbol = Symbol('matterkit.interrupt')
+
 /** @internal Session slot, filled by the bot's session middleware. */
 export const SESSION: unique symbol = Symbol('matterkit.session')
 
@@ -178,6 +181,7 @@ export abstract class Context {
   /** @internal */
   /** @internal */
   [IDEMPOTENCY]: { key: string; posts: number } | undefined;
+  [INTERRUPT]: AbortSignal | undefined;
   [SESSION]: { data: SessionData | undefined; enabled: boolean; cleared: boolean } = {
     data: undefined,
     enabled: false,
@@ -305,11 +309,8 @@ export abstract class Context {
       options.stopButton !== false && this.userId && this.rt.canReceive()
         ? this.rt.controls.stream(this.userId, this.questionId())
         : undefined
-    const signal = stop
-      ? options.signal
-        ? AbortSignal.any([stop.signal, options.signal])
-        : stop.signal
-      : options.signal
+    const signals = [stop?.signal, options.signal, this[INTERRUPT]].filter(s => s !== undefined)
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
     const extra = stop
       ? {
           attachments: [

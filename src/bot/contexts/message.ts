@@ -11,6 +11,9 @@ import { type HistoryMessage, type HistoryOptions, threadHistory } from '../hist
 import { stripMention } from '../matchers.js'
 import { asPost, type BotRuntime, bindActions, Context, type Message } from './base.js'
 
+/** @internal Answer in the thread even in a DM (the assistant always does). */
+export const IN_THREAD: unique symbol = Symbol('matterkit.inThread')
+
 /**
  * Options of `ctx.waitForReply()`.
  *
@@ -41,7 +44,8 @@ export class MessageContext extends Context {
   /** The decoded realtime event (channel type and names, sender, mentions). */
   readonly event: PostedEvent
   /** The listener's match: RegExp groups, or `[text]` for string and predicate triggers. */
-  match: RegExpMatchArray
+  match: RegExpMatchArray;
+  [IN_THREAD] = false
   constructor(rt: BotRuntime, event: PostedEvent, receivedAt?: number) {
     super(rt, receivedAt)
     this.event = event
@@ -82,7 +86,8 @@ export class MessageContext extends Context {
     return this.post.root_id || this.post.id
   }
   protected override replyTarget(): { channelId: string; rootId: string } {
-    const root = this.post.root_id || (this.rt.threadReplies && !this.isDirect ? this.post.id : '')
+    const threaded = this[IN_THREAD] || (this.rt.threadReplies && !this.isDirect)
+    const root = this.post.root_id || (threaded ? this.post.id : '')
     return { channelId: this.post.channel_id, rootId: root }
   }
   /** Answer in the thread of this post, always (starting one under a root post). */
@@ -93,7 +98,6 @@ export class MessageContext extends Context {
       root_id: this.threadId,
     })
   }
-  /** React to the post (`'white_check_mark'`, `':+1:'`). */
   protected override questionId(): string {
     return this.post.id
   }
@@ -115,6 +119,7 @@ export class MessageContext extends Context {
     return threadHistory(this.client, this.me.id, this.post.root_id || this.post.id, options)
   }
 
+  /** React to the post (`'white_check_mark'`, `':+1:'`). */
   async react(emoji: string): Promise<void> {
     await this.client.reactions.add(this.post.id, emoji.replace(/^:|:$/g, ''), this.me.id)
   }
