@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { table } from './lib.mjs'
 
-const areas = ['startup', 'client', 'memory', 'realtime', 'emulator', 'persist', 'bot', 'cluster']
+const areas = ['startup', 'client', 'memory', 'realtime', 'emulator', 'persist', 'bot', 'cluster', 'stream']
 const chosen = process.argv.slice(2).filter(a => areas.includes(a))
 const all = []
 for (const area of chosen.length ? chosen : areas) {

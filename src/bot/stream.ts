@@ -205,6 +205,7 @@ export async function streamInto(
   const posts: Post[] = []
   let whole = ''
   let text = '' // the current post's text
+  let size = 0 // its runes, counted as chunks arrive (not by walking the whole text each time)
   let sent = '' // what the server holds for the current post
   let post: Post | undefined
   let interval = base
@@ -264,7 +265,7 @@ export async function streamInto(
     while (inflight) await inflight
   }
   const rollOver = async (): Promise<void> => {
-    while (runes(text) > POST_MESSAGE_MAX_RUNES) {
+    while (size > POST_MESSAGE_MAX_RUNES) {
       const [head, ...rest] = splitMessage(text, POST_MESSAGE_MAX_RUNES)
       await hold()
       text = head as string
@@ -272,6 +273,7 @@ export async function streamInto(
       post = undefined
       sent = ''
       text = rest.join('\n')
+      size = runes(text)
     }
     held = false
   }
@@ -308,7 +310,8 @@ export async function streamInto(
       }
       whole += r.value
       text += r.value
-      if (runes(text) > POST_MESSAGE_MAX_RUNES) await rollOver()
+      size += runes(r.value)
+      if (size > POST_MESSAGE_MAX_RUNES) await rollOver()
       flush()
     }
     if (options.signal?.aborted) end = 'stopped'
@@ -319,8 +322,9 @@ export async function streamInto(
   }
   await hold()
   if (end === 'stopped') text += STOPPED_NOTE
+  if (end === 'error') text += ERROR_NOTE
+  size = runes(text)
   if (end === 'error') {
-    text += ERROR_NOTE
     target.log.warn({ err: failure }, 'stream: the source threw; the answer ends with a note')
   }
   if (text) {
