@@ -1,15 +1,31 @@
 /**
- * The demo bot `npm start` runs: echo, a slash command and a button.
+ * The demo bot `npm start` runs: ping, an AI-style assistant (streamed from a demo source, no
+ * model or key needed), a slash command and a button.
  * @module
  */
 import { Bot } from '../bot/bot.js'
+
+/**
+ * A deterministic stand-in for a language model, for the demo only: it streams a fixed answer
+ * word by word, so the assistant shows streaming without a model or an API key.
+ */
+export async function* demoModelAnswer(question: string): AsyncGenerator<string> {
+  const words =
+    `(demo model) You asked: "${question}". A real assistant would stream a model's answer here, edited into this post about once a second. Try examples/assistant.ts with OPENAI_BASE_URL to use a real model.`.split(
+      ' ',
+    )
+  for (const [i, w] of words.entries()) {
+    await new Promise(r => setTimeout(r, 25))
+    yield i === 0 ? w : ` ${w}`
+  }
+}
 
 /** Build the demo bot. */
 export function createDemoBot(url: string, token: string): Bot {
   const bot = new Bot({ url, token })
   bot.message(/^ping$/i, ctx => ctx.reply('pong 🏓'))
-  bot.mention(undefined, ctx => ctx.reply(`You said: ${ctx.text.replace(/@\S+\s*/, '')}`))
-  bot.dm(undefined, ctx => ctx.reply(`You said: ${ctx.text}`))
+  // DMs, mentions and follow-ups in its threads: answered by the (demo) model, streamed.
+  bot.assistant(ctx => ctx.stream(demoModelAnswer(ctx.textWithoutMention.trim()), { intervalMs: 300 }))
   bot.command(
     'deploy',
     async ctx => {

@@ -34,7 +34,10 @@ export async function runStart(
     if (isEvent(ev, 'posted')) {
       seen.push(ev.post)
       out(formatPost(ev.post, names, buttons))
-    } else if (isEvent(ev, 'post_edited')) out(`(edited) ${formatPost(ev.post, names, [])}`)
+    } else if (isEvent(ev, 'post_edited')) {
+      edits.set(ev.post.id, ev.post.message)
+      out(`(edited) ${formatPost(ev.post, names, [])}`)
+    }
   })
   await rt.connect()
   const wait = async (pred: (p: Post) => boolean): Promise<Post> => {
@@ -46,12 +49,27 @@ export async function runStart(
       await new Promise(r => setTimeout(r, 20))
     }
   }
+  const edits = new Map<string, string>()
+  const waitEdit = async (id: string, done: (m: string) => boolean): Promise<string> => {
+    const end = Date.now() + 10_000
+    for (;;) {
+      const m = edits.get(id)
+      if (m !== undefined && done(m)) return m
+      if (Date.now() > end) throw new Error('the assistant did not finish in time')
+      await new Promise(r => setTimeout(r, 20))
+    }
+  }
   const channel_id = emu.seed.channels.townSquare.id
   let code = 0
   try {
     out('— alice says "ping"')
     await alice.posts.create({ channel_id, message: 'ping' })
     await wait(p => p.message.startsWith('pong'))
+    out(`\n— alice asks "@${bot.me.username} what can you do?" (the assistant streams its answer)`)
+    const q = await alice.posts.create({ channel_id, message: `@${bot.me.username} what can you do?` })
+    const answer = await wait(p => p.root_id === q.id && p.user_id === bot.me.id)
+    const streamed = await waitEdit(answer.id, m => m.endsWith('to use a real model.'))
+    out(`(final) ${streamed}`)
     out('\n— alice runs "/deploy api"')
     const r = await alice.commands.execute(channel_id, '/deploy api')
     out(`(only alice) ${r.text}`)
@@ -59,7 +77,9 @@ export async function runStart(
     out('\n— alice clicks [Approve]')
     await alice.posts.doAction(ask.id, ask.props.attachments![0]!.actions![0]!.id!)
     const done = await alice.posts.get(ask.id)
-    out(`\n✔ the bot answered a message, a slash command and a button click ("${done.message}")`)
+    out(
+      `\n✔ the bot answered a message, streamed an assistant answer, a slash command and a button click ("${done.message}")`,
+    )
   } catch (e) {
     out(`✘ ${(e as Error).message}`)
     code = 1

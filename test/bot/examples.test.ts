@@ -45,7 +45,8 @@ afterAll(async () => {
 async function sees(pred: (p: Post) => boolean, what = 'a post', ms = 5000): Promise<Post> {
   const end = Date.now() + ms
   for (;;) {
-    for (const e of seen) if (isEvent(e, 'posted') && pred(e.post)) return e.post
+    for (const e of seen)
+      if ((isEvent(e, 'posted') || isEvent(e, 'post_edited')) && pred(e.post)) return e.post
     if (Date.now() > end) throw new Error(`not seen: ${what}`)
     await new Promise(r => setTimeout(r, 5))
   }
@@ -133,6 +134,21 @@ describe('examples', () => {
       { title: 'open', value: '3', short: true },
       { title: 'closed', value: '7', short: true },
     ])
+    await bot.stop()
+  })
+
+  it('assistant: streams an answer to a mention, with the thread as context, marked as AI-generated', async () => {
+    const bot = await started(createAssistant(opts()))
+    const ch = room()
+    const q = await alice.posts.create({ channel_id: ch, message: '@matterbot what is a lane?' })
+    const first = await sees(p => p.root_id === q.id && p.user_id === emu.seed.users.bot.id, 'the first text')
+    expect(first.props.ai_generated_by).toBe(emu.seed.users.bot.id)
+    await sees(
+      p =>
+        p.id === first.id &&
+        p.message === '(demo model) You asked about "what is a lane?". Here is a thoughtful answer.',
+      'the whole answer',
+    )
     await bot.stop()
   })
 

@@ -141,7 +141,10 @@ describe('npm start demo', () => {
   it('plays the scripted conversation and exits 0 without a terminal', async () => {
     const out: string[] = []
     expect(await runStart({ interactive: false, out: s => out.push(s) })).toBe(0)
-    expect(out.join('\n')).toMatch(/answered a message, a slash command and a button click/)
+    expect(out.join('\n')).toMatch(
+      /answered a message, streamed an assistant answer, a slash command and a button click/,
+    )
+    expect(out.join('\n')).toMatch(/\(final\) .*\(demo model\) You asked: "what can you do\?"/)
   })
 })
 

@@ -29,7 +29,8 @@ afterAll(async () => {
 async function sees(pred: (p: Post) => boolean, ms = 5000): Promise<Post> {
   const end = Date.now() + ms
   for (;;) {
-    for (const e of seen) if (isEvent(e, 'posted') && pred(e.post)) return e.post
+    for (const e of seen)
+      if ((isEvent(e, 'posted') || isEvent(e, 'post_edited')) && pred(e.post)) return e.post
     if (Date.now() > end) throw new Error('not seen')
     await new Promise(r => setTimeout(r, 10))
   }
