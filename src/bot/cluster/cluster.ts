@@ -194,7 +194,7 @@ export class Cluster {
     if (this.#draining) return
     const local = waitKey !== undefined && this.#waits.has(waitKey)
     if (lane !== undefined && !local && this.owner(lane) !== this.replica)
-      this.#defer(lane, () => queue(() => this.#takeOver(key, run, queue, waitKey)))
+      this.#defer(lane, key, run, queue, waitKey)
     else queue(() => this.handle(key, run, queue, waitKey, local ? undefined : lane))
   }
 
@@ -247,7 +247,7 @@ export class Cluster {
       this.metrics.claim(result)
       await sleep(20 + Math.random() * 30)
       if (lane !== undefined && this.owner(lane) !== this.replica) {
-        this.#defer(lane, () => requeue(() => this.#takeOver(key, run, requeue, waitKey)))
+        this.#defer(lane, key, run, requeue, waitKey)
         return
       }
     }
@@ -278,16 +278,24 @@ export class Cluster {
   }
 
   /** Wait for the lease (then take over if nobody handled it), or until the lane becomes ours. */
-  #defer(lane: string, again: () => void): void {
+  #defer(
+    lane: string,
+    key: string,
+    run: ClaimedRun,
+    queue: (task: () => Promise<void>) => void,
+    waitKey?: string,
+  ): void {
     const timer = setTimeout(
       () => {
         this.#deferred.delete(timer)
-        if (!this.#draining) again()
+        // Nobody handled it within a lease: take it over, whoever owns the lane.
+        if (!this.#draining) queue(() => this.#takeOver(key, run, queue, waitKey))
       },
       this.#leaseMs + 250 + Math.random() * 500,
     )
     timer.unref()
-    this.#deferred.set(timer, { lane, now: again })
+    // The lane became ours: claim it as its owner does, under the lane lock, so order holds.
+    this.#deferred.set(timer, { lane, now: () => queue(() => this.handle(key, run, queue, waitKey, lane)) })
   }
 
   async #takeOver(

@@ -121,6 +121,18 @@ describe('cluster mode', () => {
 
   it('keeps the order of each channel across replicas (handlers that take 0–40 ms)', async () => {
     const group = await replicasUp(3, { JITTER_MS: '40' })
+    // Members stable (the order through member changes is the rolling-deploy test's).
+    await until(
+      async () =>
+        (
+          await Promise.all(
+            group.map(async r =>
+              (await (await fetch(`${baseOf(r)}/metrics`)).text()).includes('matterkit_cluster_replicas 3'),
+            ),
+          )
+        ).every(Boolean),
+      'every replica to see all three',
+    )
     const chs = await Promise.all(Array.from({ length: 4 }, (_, i) => room(`order-${i}`)))
     const N = 30
     // One writer per channel, so each channel's posts are created in order, the channels at once.
