@@ -20,6 +20,7 @@ bot.message(/^q (\w+)$/, async ctx => {
   await ctx.reply(`a ${ctx.match[1]} by ${process.pid}`)
 })
 bot.message(/^inc$/, ctx => {
+  console.log(`ran inc in ${ctx.channelId}`)
   ctx.session.n = (ctx.session.n ?? 0) + 1
 })
 bot.message(/^count\?$/, ctx => ctx.reply(`count ${ctx.session.n ?? 0}`))
