@@ -43,6 +43,11 @@ export interface EmulatorConfig {
   EnableUserAccessTokens: boolean
   /** `POST /bots` (default false → 403). */
   EnableBotAccountCreation: boolean
+  /**
+   * Seconds after its creation a post's message may still be edited (`ServiceSettings.PostEditTimeLimit`;
+   * default -1, no limit, as the server). Props-only edits are not limited.
+   */
+  PostEditTimeLimit: number
   /** Honour `override_username` from integrations (real default false; the emulator defaults to true). */
   EnablePostUsernameOverride: boolean
   /** Honour `override_icon_url` from integrations (real default false; the emulator defaults to true). */

@@ -52,6 +52,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     EnableOutgoingWebhooks: true,
     EnableUserAccessTokens: false,
     EnableBotAccountCreation: false,
+    PostEditTimeLimit: -1,
     EnablePostUsernameOverride: true,
     EnablePostIconOverride: true,
     EnableFileAttachments: true,

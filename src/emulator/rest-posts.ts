@@ -57,6 +57,16 @@ export function registerPosts(app: App): void {
       )
     if (kind === 'update') checkEditableChannel(app, p, kind)
   }
+  /** A message edit after `PostEditTimeLimit` is refused (api4/post.go, updatePost and postPatchChecks). */
+  const withinEditTime = (p: Post, editsMessage: boolean): void => {
+    const limit = app.config.PostEditTimeLimit
+    if (limit === -1 || !editsMessage || store.now() <= p.create_at + limit * 1000) return
+    throw new AppError(
+      400,
+      'api.post.update_post.permissions_time_limit.app_error',
+      `Post edit is only allowed for ${limit} seconds. Please ask your System Administrator for details.`,
+    )
+  }
   const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined)
   const propsOf = (v: unknown): PostProps | undefined =>
     v && typeof v === 'object' && !Array.isArray(v) ? (v as PostProps) : undefined
@@ -110,6 +120,7 @@ export function registerPosts(app: App): void {
     const b = await ctx.json<Record<string, unknown>>(POST, 'post')
     if (!b || b.id !== p.id) throw badParam('id')
     editable(ctx, p, 'update')
+    withinEditTime(p, (typeof b.message === 'string' ? b.message : '') !== p.message)
     const before = { ...p }
     // A full update (UpdatePost without safeUpdate): message, props, is_pinned and has_reactions
     // come from the body, and an omitted one is blank, as the API reference warns.
@@ -128,6 +139,7 @@ export function registerPosts(app: App): void {
     const p = postOr404(ctx)
     const b = (await ctx.json<Record<string, unknown> | null>(PATCH_POST, 'post')) ?? {}
     editable(ctx, p, 'patch')
+    withinEditTime(p, typeof b.message === 'string')
     const before = { ...p }
     const changed = applyPostEdit(app, ctx.user().id, p, {
       ...(typeof b.message === 'string' ? { message: b.message } : {}),

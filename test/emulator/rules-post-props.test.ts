@@ -1,5 +1,6 @@
-// ai_generated_by (app/post.go, FillInPostProps): only the poster or a bot may be named; the server
-// adds ai_generated_by_username, and drops the prop when the user does not exist.
+// Post rules the AI kit leans on. ai_generated_by (app/post.go, FillInPostProps): only the poster
+// or a bot may be named, the server adds ai_generated_by_username and drops an unknown user.
+// PostEditTimeLimit (api4/post.go): message edits after the limit are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../src/emulator/index.js'
 
@@ -44,5 +45,35 @@ describe('ai_generated_by', () => {
       props: { ai_generated_by: bob.id },
     })
     expect(edited.status).toBe(400)
+  })
+})
+
+describe('PostEditTimeLimit', () => {
+  it('refuses a message edit after the limit (props-only edits pass); -1 is no limit', async () => {
+    const { alice } = emu.seed.users
+    const channel_id = emu.seed.channels.townSquare.id
+    emu.config.PostEditTimeLimit = 60
+    try {
+      const p = await call(alice.token, 'POST', '/posts', { channel_id, message: 'v1' })
+      expect((await call(alice.token, 'PUT', `/posts/${p.body.id}/patch`, { message: 'v2' })).status).toBe(
+        200,
+      )
+      emu.faults.advanceClock(61_000)
+      const late = await call(alice.token, 'PUT', `/posts/${p.body.id}/patch`, { message: 'v3' })
+      expect(late).toMatchObject({
+        status: 400,
+        body: { id: 'api.post.update_post.permissions_time_limit.app_error' },
+      })
+      const full = await call(alice.token, 'PUT', `/posts/${p.body.id}`, { id: p.body.id, message: 'v3' })
+      expect(full.status).toBe(400)
+      const props = await call(alice.token, 'PUT', `/posts/${p.body.id}/patch`, { props: { x: '1' } })
+      expect(props.status).toBe(200)
+      emu.config.PostEditTimeLimit = -1
+      expect((await call(alice.token, 'PUT', `/posts/${p.body.id}/patch`, { message: 'v3' })).status).toBe(
+        200,
+      )
+    } finally {
+      emu.config.PostEditTimeLimit = -1
+    }
   })
 })
