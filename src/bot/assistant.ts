@@ -1,8 +1,8 @@
 /**
  * `bot.assistant()`: what an AI assistant bot listens to and how questions in one thread overlap.
  * It answers DMs and @-mentions; in a thread it has answered, follow-ups need no new mention; it
- * always answers in the thread. Posts by other bots and webhooks are ignored unless they carry
- * `props.activate_ai` (as the Agents plugin lets integrations wake it).
+ * always answers in the thread. Webhook posts are ignored; another bot's posts too, unless they
+ * carry `props.activate_ai` (as the Agents plugin's `handleMessages` does).
  * @module
  */
 import { ArgumentError } from '../core/errors.js'
@@ -56,8 +56,9 @@ export class Assistant {
   /** Whether the assistant answers this message. */
   async wants(ctx: MessageContext): Promise<boolean> {
     const props = ctx.post.props ?? {}
-    const automated = props.from_bot === 'true' || props.from_webhook === 'true'
-    if (automated && !props.activate_ai) return false
+    // As the Agents plugin: never a webhook, another bot only when its post asks (activate_ai).
+    if (props.from_webhook === 'true') return false
+    if (props.from_bot === 'true' && !props.activate_ai) return false
     if (ctx.isDirect || ctx.isMention) return true
     const root = ctx.post.root_id
     if (!root) return false

@@ -139,7 +139,10 @@ export class PostFilter {
     const props = p.props ?? {}
     // server/channels/app/post.go: CreatePost marks a bot account's posts from_bot; webhooks set from_webhook.
     const automated = props.from_bot === 'true' || props.from_webhook === 'true'
-    if ((this.#o.ignoreBots ?? true) && automated) {
+    // A bot may wake an assistant with props.activate_ai, as the Agents plugin allows
+    // (server/messages.go there); webhooks never.
+    const woken = props.from_bot === 'true' && props.from_webhook !== 'true' && !!props.activate_ai
+    if ((this.#o.ignoreBots ?? true) && automated && !woken) {
       this.#log.debug(
         { channel: ev.channelName, sender: ev.senderName },
         'ignored a post by a bot or webhook',

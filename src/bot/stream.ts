@@ -108,23 +108,7 @@ function textChunks(source: unknown): Chunks {
   }
   if (isAsyncIterable(s.textStream)) return fromIterable(s.textStream, stopSdk)
   if (isAsyncIterable(s.fullStream)) return fromIterable(s.fullStream, stopSdk)
-  if (typeof s.getReader === 'function') {
-    const reader = (source as ReadableStream<unknown>).getReader()
-    const decoder = new TextDecoder()
-    return {
-      iterator: {
-        async next() {
-          for (;;) {
-            const r = await reader.read()
-            if (r.done) return { done: true, value: undefined }
-            const text = textOf(r.value, decoder)
-            if (text) return { done: false, value: text }
-          }
-        },
-      },
-      cancel: () => void reader.cancel().catch(() => {}),
-    }
-  }
+  // A web ReadableStream is async-iterable in Node; its iterator's return() cancels it.
   if (isAsyncIterable(source)) return fromIterable(source, stopSdk)
   throw new ArgumentError(
     'ctx.stream() needs an AsyncIterable of text, a ReadableStream, or an SDK stream (OpenAI, Vercel AI SDK, Anthropic); this object is none of them.',

@@ -91,6 +91,28 @@ describe('bot.assistant', () => {
     expect(posted().some(p => p.user_id === botId() && p.channel_id === ch && p.root_id === '')).toBe(false)
   })
 
+  it('another bot wakes the assistant only with props.activate_ai', async () => {
+    const other = emu.createUser({ username: `helper-${Date.now()}`, is_bot: true })
+    const ch = emu.createChannel({
+      name: `assist-bots-${++rooms}`,
+      members: [botId(), other.id, emu.seed.users.alice.id],
+    }).id
+    const client = new Client({ url: emu.url, token: other.token })
+    try {
+      const mention = `@${emu.seed.users.bot.username}`
+      const quiet = await client.posts.create({ channel_id: ch, message: `${mention} quiet` })
+      const woken = await client.posts.create({
+        channel_id: ch,
+        message: `${mention} awake`,
+        props: { activate_ai: true },
+      })
+      await until(() => answersIn(woken.id).includes('answer to awake'), 'the answer to the woken post')
+      expect(answersIn(quiet.id)).toEqual([])
+    } finally {
+      await client.close()
+    }
+  })
+
   it("'interrupt': a new question in the thread stops the running answer", async () => {
     const ch = room()
     const q = await alice.posts.create({ channel_id: ch, message: `@${emu.seed.users.bot.username} long` })

@@ -115,6 +115,18 @@ beforeAll(async () => {
     }
     await ctx.stream(broken())
   })
+  bot.message(/^bytes$/, ctx => {
+    const enc = new TextEncoder()
+    const parts = ['Bytes ', 'from a ', 'ReadableStream ✓']
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        const next = parts.shift()
+        if (next === undefined) c.close()
+        else c.enqueue(enc.encode(next))
+      },
+    })
+    return ctx.stream(body).then(() => undefined)
+  })
   bot.message(/^odd$/, ctx => ctx.stream({ not: 'a stream' } as never).then(() => undefined))
   bot.message(/^deploy$/, async ctx => {
     const ok = await ctx.confirm('Deploy to production?', { approve: 'Deploy' })
@@ -290,6 +302,15 @@ describe('ctx.stream', () => {
     const after = await alice.posts.get(ask.id)
     expect(after.message).toContain('✅ Approved by @alice')
     expect(after.props.attachments ?? []).toEqual([])
+  })
+
+  it('a ReadableStream of bytes is a source too', async () => {
+    const q = await alice.posts.create({ channel_id: await room(), message: 'bytes' })
+    const [first] = await waitFor(() => botPosts(q.id).length > 0 && botPosts(q.id), 'the post')
+    await waitFor(
+      () => [first!, ...edits(first!.id)].some(p => p.message === 'Bytes from a ReadableStream ✓'),
+      'the whole text',
+    )
   })
 
   it('a source that throws ends the post with a note; an unknown source is a clear error', async () => {
