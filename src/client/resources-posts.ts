@@ -86,8 +86,23 @@ export class Posts {
   delete(id: string): Promise<StatusOK> {
     return this.r.request('DELETE', `/posts/${enc(id)}`)
   }
-  thread(id: string, opts: { perPage?: number } = {}): Promise<PostList> {
-    return this.r.request('GET', `/posts/${enc(id)}/thread`, { query: { perPage: opts.perPage } })
+  /**
+   * A post's thread. Without `perPage`, the whole thread; with it, a page after the cursor
+   * (`fromCreateAt`, and `fromPost` for posts in the same millisecond) in `direction` order, and
+   * `has_next` says whether more follow. The asked post is always first.
+   */
+  thread(
+    id: string,
+    opts: { perPage?: number; fromCreateAt?: number; fromPost?: string; direction?: 'up' | 'down' } = {},
+  ): Promise<PostList> {
+    return this.r.request('GET', `/posts/${enc(id)}/thread`, {
+      query: {
+        perPage: opts.perPage,
+        fromCreateAt: opts.fromCreateAt,
+        fromPost: opts.fromPost,
+        direction: opts.direction,
+      },
+    })
   }
   /** One page of a channel's posts (newest first). `since` wins over `after` over `before`. */
   forChannel(

@@ -219,16 +219,43 @@ export function registerPosts(app: App): void {
       return OK
     })
   }
+  // api4/post.go getPostThread + sqlstore post_store.go Get: the asked post first, then the root and
+  // replies ordered by (create_at, id) (ascending 'down', descending 'up'), after a (fromCreateAt,
+  // fromPost) cursor, perPage + 1 fetched to tell has_next. No perPage: the whole thread.
   app.route('GET', '/api/v4/posts/:post_id/thread', ctx => {
-    const perPage = Number(ctx.query.get('perPage') ?? 0)
-    if (!Number.isInteger(perPage) || perPage < 0 || perPage > 200) throw badUrlParam('perPage')
+    const q = (k: string) => ctx.query.get(k) ?? ''
+    const perPage = q('perPage') === '' ? 0 : Number(q('perPage'))
+    if (!Number.isInteger(perPage) || perPage > 200) throw badParam('perPage')
+    const fromCreateAt = q('fromCreateAt') === '' ? 0 : Number(q('fromCreateAt'))
+    if (!Number.isInteger(fromCreateAt)) throw badParam('fromCreateAt')
+    const fromPost = q('fromPost')
+    if (fromPost && !fromCreateAt) throw badParam('fromCreateAt')
+    const direction = q('direction')
+    if (direction && direction !== 'up' && direction !== 'down') throw badParam('direction')
     const p = postOr404(ctx)
     const rootId = p.root_id || p.id
-    const root = store.posts.get(rootId)!
-    const replies = (store.postsByChannel.get(p.channel_id) ?? []).filter(
-      x => x.root_id === rootId && !x.delete_at,
+    let thread = (store.postsByChannel.get(p.channel_id) ?? []).filter(
+      x => (x.id === rootId || x.root_id === rootId) && !x.delete_at,
     )
-    return { body: list([root, ...replies].reverse(), { has_next: false }) }
+    const byTime = (a: Post, b: Post): number =>
+      a.create_at - b.create_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    if (direction === 'down') thread.sort(byTime)
+    else if (direction === 'up') thread.sort((a, b) => byTime(b, a))
+    else thread.reverse()
+    if (fromCreateAt) {
+      const after = direction === 'down'
+      thread = thread.filter(x =>
+        after
+          ? x.create_at > fromCreateAt || (!!fromPost && x.create_at === fromCreateAt && x.id > fromPost)
+          : x.create_at < fromCreateAt || (!!fromPost && x.create_at === fromCreateAt && x.id < fromPost),
+      )
+    }
+    let hasNext = false
+    if (perPage > 0 && thread.length > perPage) {
+      thread = thread.slice(0, perPage)
+      hasNext = true
+    }
+    return { body: list([p, ...thread.filter(x => x.id !== p.id)], { has_next: hasNext }) }
   })
   app.route('GET', '/api/v4/posts/:post_id/files/info', ctx => {
     const p = postOr404(ctx)

@@ -613,10 +613,53 @@ describe('bots, tokens, emoji', () => {
 })
 
 describe('more rules', () => {
+  it('thread paging: perPage, fromCreateAt/fromPost and direction, has_next, the asked post first', async () => {
+    const root = (await api(emu, alice, 'POST', '/api/v4/posts', { channel_id: town, message: 'paged root' }))
+      .body
+    const replies = []
+    for (let i = 0; i < 5; i++)
+      replies.push(
+        (
+          await api(emu, alice, 'POST', '/api/v4/posts', {
+            channel_id: town,
+            message: `r${i}`,
+            root_id: root.id,
+          })
+        ).body,
+      )
+    // Posts may share a millisecond: the thread orders by (create_at, id), as the store does.
+    replies.sort((a, b) => a.create_at - b.create_at || (a.id < b.id ? -1 : 1))
+    const page = async (query: string) =>
+      (await api(emu, alice, 'GET', `/api/v4/posts/${root.id}/thread?${query}`)).body as {
+        order: string[]
+        has_next: boolean
+      }
+    const first = await page('perPage=2&direction=down')
+    expect(first.order).toEqual([root.id, replies[0].id])
+    expect(first.has_next).toBe(true)
+    const cursor = replies[0]
+    const next = await page(`perPage=2&direction=down&fromCreateAt=${cursor.create_at}&fromPost=${cursor.id}`)
+    expect(next.order).toEqual([root.id, replies[1].id, replies[2].id])
+    expect(next.has_next).toBe(true)
+    const up = await page('perPage=2&direction=up')
+    expect(up.order).toEqual([root.id, replies[4].id, replies[3].id])
+    const last = await page(
+      `perPage=10&direction=down&fromCreateAt=${replies[2].create_at}&fromPost=${replies[2].id}`,
+    )
+    expect([last.order, last.has_next]).toEqual([[root.id, replies[3].id, replies[4].id], false])
+    expect((await page('')).order.sort()).toEqual([root.id, ...replies.map(r => r.id)].sort())
+    const bad = await api(emu, alice, 'GET', `/api/v4/posts/${root.id}/thread?fromPost=${root.id}`)
+    expect(bad.status).toBe(400)
+    expect((await api(emu, alice, 'GET', `/api/v4/posts/${root.id}/thread?direction=sideways`)).status).toBe(
+      400,
+    )
+  })
+
   it('thread perPage > 200 → 400; include_deleted shows deleted posts to admins only', async () => {
     const p = (await api(emu, bot, 'POST', '/api/v4/posts', { channel_id: town, message: 'to delete' })).body
     const big = await api(emu, bot, 'GET', `/api/v4/posts/${p.id}/thread?perPage=201`)
-    expect([big.status, big.body.id]).toEqual([400, 'api.context.invalid_url_param.app_error'])
+    // SetInvalidParamWithErr answers the body-param id even for a query parameter (web/context.go).
+    expect([big.status, big.body.id]).toEqual([400, 'api.context.invalid_body_param.app_error'])
     await api(emu, bot, 'DELETE', `/api/v4/posts/${p.id}`)
     expect(
       (await api(emu, admin, 'GET', `/api/v4/posts/${p.id}?include_deleted=true`)).body.delete_at,
