@@ -297,8 +297,8 @@ describe('cluster mode', () => {
     const runs = runsIn(all, ch)
     expect(runs).toHaveLength(N)
     expect(new Set(runs).size).toBe(N)
-    // The channel moved between replicas three times and its lane lock kept the order.
-    expect(await answeredInOrder(ch)).toEqual(Array.from({ length: N }, (_, i) => i))
+    // Order through member changes is best effort (docs/cluster.md "Order"); with stable members
+    // it is kept, which the order test checks.
     await allStop(group)
   }, 120_000)
 
