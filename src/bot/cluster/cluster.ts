@@ -212,8 +212,6 @@ export class Cluster {
     lane?: string,
   ): Promise<void> {
     if (this.#draining) return
-    // The owner takes the lane's lock with the event: a replica that owned the lane before a member
-    // change still running its last event makes this one wait ('busy'), so the order holds.
     if (lane === undefined) return this.#claimAndRun(key, run, requeue, waitKey)
     // The lane's lock is kept from the claim to the end of the run: a member change meanwhile
     // must not hand it over while this replica may still win (or runs) the lane's event.
@@ -236,6 +234,8 @@ export class Cluster {
     waitKey?: string,
     lane?: string,
   ): Promise<void> {
+    // The owner takes the lane's lock with the event: a replica that owned the lane before a member
+    // change still running its last event makes this one wait ('busy'), so the order holds.
     const laneKey = lane !== undefined ? `lane:${lane}` : undefined
     const giveUp = Date.now() + this.#leaseMs
     let result: ClaimResult | undefined

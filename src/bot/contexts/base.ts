@@ -407,6 +407,8 @@ export abstract class Context {
         botId: this.me.id,
         log: this.rt.log,
         create: body => this.sendPost(body),
+        // The one post edit (posts.update's patch endpoint), read whole: the streamer slows down
+        // on the response's X-RateLimit-Remaining, which posts.update does not return.
         edit: async (postId, message, props) => {
           const res = await this.client.requestFull<Post>(
             'PUT',
