@@ -32,13 +32,16 @@ export interface AssistantOptions {
 
 /** How long a thread the assistant answered keeps being followed without a mention. */
 const FOLLOW_MS = 7 * 24 * 3_600_000
+/** Threads followed in memory at most (the least recently answered is forgotten first). */
+const MAX_FOLLOWED = 50_000
 
 /** @internal The state of one bot's assistant. */
 export class Assistant {
   readonly overlap: AssistantOverlap
   /** In cluster mode: the threads any replica answered. */
   store: ControlStore | undefined
-  readonly #threads = new Set<string>()
+  /** Thread root → when the assistant last answered there (oldest first; bounded, for months of uptime). */
+  readonly #threads = new Map<string, number>()
   /** Thread root → the running answer's abort. */
   readonly #running = new Map<string, AbortController>()
   /** Posts that arrived while their thread was busy, under `'drop'`. */
@@ -62,7 +65,8 @@ export class Assistant {
     if (ctx.isDirect || ctx.isMention) return true
     const root = ctx.post.root_id
     if (!root) return false
-    if (this.#threads.has(root)) return true
+    const at = this.#threads.get(root)
+    if (at !== undefined && at > Date.now() - FOLLOW_MS) return true
     return (await this.store?.get(`assistant:${root}`).catch(() => undefined)) !== undefined
   }
 
@@ -79,7 +83,9 @@ export class Assistant {
   async run(ctx: MessageContext, handler: (ctx: MessageContext) => unknown): Promise<void> {
     if (this.#dropped.delete(ctx.post.id)) return
     const root = ctx.post.root_id || ctx.post.id
-    this.#threads.add(root)
+    this.#threads.delete(root)
+    this.#threads.set(root, Date.now())
+    if (this.#threads.size > MAX_FOLLOWED) this.#threads.delete(this.#threads.keys().next().value as string)
     void this.store?.set(`assistant:${root}`, '1', FOLLOW_MS).catch(() => {})
     const ac = new AbortController()
     this.#running.set(root, ac)
